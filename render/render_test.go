@@ -1,0 +1,263 @@
+package render
+
+import (
+	"bytes"
+	"encoding/base64"
+	"image"
+	"image/png"
+	"math"
+	"math/rand/v2"
+	"strings"
+	"testing"
+)
+
+// TestFixtureBoxEdges draws each box of fixture items alone and checks that
+// its left, right and bottom edges carry the label's colour while pixels
+// well inside and outside keep the original picture.
+func TestFixtureBoxEdges(t *testing.T) {
+	for _, name := range []string{"sub/000000000049", "000000000009"} {
+		src, anns := fixtureItem(t, name, ".jpg")
+		orig := decodeImage(t, src)
+		boxes := 0
+		for i, ann := range anns {
+			if ann["type"] != "box" {
+				continue
+			}
+			boxes++
+			c := ann["coordinates"].([]any)
+			tl, br := c[0].(map[string]any), c[1].(map[string]any)
+			x0, y0 := num(t, tl["x"]), num(t, tl["y"])
+			x1, y1 := num(t, br["x"]), num(t, br["y"])
+			label := ann["label"].(string)
+			want := LabelColor(label)
+			img, _ := renderPNG(t, src, 1, anns[i:i+1], Options{})
+
+			for f := 0.2; f <= 0.8; f += 0.1 {
+				ym := int(y0 + f*(y1-y0))
+				xm := int(x0 + f*(x1-x0))
+				for _, p := range []image.Point{{int(x0), ym}, {int(x1), ym}, {xm, int(y1)}} {
+					if got := rgb(img, p.X, p.Y); !near(got, want, 8) {
+						t.Errorf("%s %s: edge pixel %v is %v, want %v", name, label, p, got, want)
+					}
+				}
+			}
+			if x1-x0 > 12 && y1-y0 > 12 {
+				in := image.Pt(int((x0+x1)/2), int((y0+y1)/2))
+				if got, o := rgb(img, in.X, in.Y), rgb(orig, in.X, in.Y); got != o {
+					t.Errorf("%s %s: inside pixel %v changed from %v to %v", name, label, in, o, got)
+				}
+			}
+			if x0 > 8 {
+				out := image.Pt(int(x0)-6, int((y0+y1)/2))
+				if got, o := rgb(img, out.X, out.Y), rgb(orig, out.X, out.Y); got != o {
+					t.Errorf("%s %s: outside pixel %v changed from %v to %v", name, label, out, o, got)
+				}
+			}
+		}
+		if boxes == 0 {
+			t.Fatalf("%s: fixture has no box annotation", name)
+		}
+	}
+}
+
+// TestFixtureBinaryMask checks that the mask's interior moves toward the
+// label's colour and the rest of the picture (below the label) is kept.
+func TestFixtureBinaryMask(t *testing.T) {
+	src, anns := fixtureItem(t, "cat", ".jpg")
+	var ann map[string]any
+	for _, a := range anns {
+		if a["type"] == "binary" {
+			ann = a
+		}
+	}
+	if ann == nil {
+		t.Fatal("cat fixture has no binary annotation")
+	}
+	url := ann["coordinates"].(string)
+	raw, err := base64.StdEncoding.DecodeString(url[strings.Index(url, ",")+1:])
+	if err != nil {
+		t.Fatal(err)
+	}
+	mask, err := png.Decode(bytes.NewReader(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	set := func(x, y int) bool {
+		_, _, _, a := mask.At(x, y).RGBA()
+		return a != 0
+	}
+
+	orig := decodeImage(t, src)
+	img, res := renderPNG(t, src, 1, []map[string]any{ann}, Options{})
+	if len(res.Skipped) != 0 {
+		t.Fatalf("skipped %v (%v)", res.Skipped, res.Problems)
+	}
+	want := LabelColor(ann["label"].(string))
+	b := mask.Bounds()
+	var inside, toward, outside, kept, top int
+	top = b.Max.Y
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		for x := b.Min.X; x < b.Max.X; x++ {
+			if set(x, y) {
+				top = min(top, y)
+			}
+		}
+	}
+	for y := b.Min.Y + 1; y < b.Max.Y-1; y++ {
+		for x := b.Min.X + 1; x < b.Max.X-1; x++ {
+			o, got := rgb(orig, x, y), rgb(img, x, y)
+			switch {
+			case set(x, y) && set(x-1, y) && set(x+1, y) && set(x, y-1) && set(x, y+1):
+				inside++
+				if dist(got, want) < dist(o, want) {
+					toward++
+				}
+			case !set(x, y) && y > top+40:
+				outside++
+				if got == o {
+					kept++
+				}
+			}
+		}
+	}
+	if inside < 100 || toward < inside*95/100 {
+		t.Errorf("%d of %d mask pixels moved toward %v", toward, inside, want)
+	}
+	if kept != outside {
+		t.Errorf("%d of %d pixels outside the mask changed", outside-kept, outside)
+	}
+}
+
+// TestNoAnnotationsKeepsPixels renders a PNG (with some transparency) with
+// no annotations and expects the very same pixels back.
+func TestNoAnnotationsKeepsPixels(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	src := image.NewNRGBA(image.Rect(0, 0, 37, 23))
+	for i := range src.Pix {
+		src.Pix[i] = uint8(rng.IntN(256))
+	}
+	data := pngOf(t, src)
+	img, res := renderPNG(t, data, 0, nil, Options{})
+	if res.Format != FormatPNG || res.Width != 37 || res.Height != 23 {
+		t.Fatalf("result %+v", res)
+	}
+	orig := decodeImage(t, data)
+	for y := range 23 {
+		for x := range 37 {
+			if rgb(img, x, y) != rgb(orig, x, y) {
+				t.Fatalf("pixel (%d,%d) is %v, want %v", x, y, rgb(img, x, y), rgb(orig, x, y))
+			}
+		}
+	}
+}
+
+// TestFormatChoice checks that a JPEG source gives JPEG and others PNG.
+func TestFormatChoice(t *testing.T) {
+	src, anns := fixtureItem(t, "sub/000000000049", ".jpg")
+	var out bytes.Buffer
+	res, err := Render(&out, bytes.NewReader(src), 1, anns, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Format != FormatJPEG || !bytes.HasPrefix(out.Bytes(), []byte{0xFF, 0xD8}) {
+		t.Errorf("jpeg source gave %q", res.Format)
+	}
+	// The fixture item is 381x500 (metadata.system width and height).
+	if res.Width != 381 || res.Height != 500 {
+		t.Errorf("size %dx%d, want 381x500", res.Width, res.Height)
+	}
+	out.Reset()
+	res, err = Render(&out, bytes.NewReader(blank(t, 8, 8)), 1, anns, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Format != FormatPNG || !bytes.HasPrefix(out.Bytes(), []byte("\x89PNG")) {
+		t.Errorf("png source gave %q", res.Format)
+	}
+	if _, err := Render(&out, bytes.NewReader(src), 1, nil, Options{Format: "gif"}); err == nil {
+		t.Error("unknown output format accepted")
+	}
+	if _, err := Render(&out, strings.NewReader("not an image"), 1, nil, Options{}); err == nil {
+		t.Error("garbage accepted as an image")
+	}
+}
+
+func TestFormatFor(t *testing.T) {
+	for mt, want := range map[string]string{
+		"image/jpeg": FormatJPEG, "IMAGE/JPEG": FormatJPEG, "image/jpg": FormatJPEG,
+		"image/png": FormatPNG, "image/webp": FormatPNG, "image/tiff": FormatPNG,
+		"image/bmp": FormatPNG, "image/gif": FormatPNG, "": FormatPNG,
+	} {
+		if got := FormatFor(mt); got != want {
+			t.Errorf("FormatFor(%q) = %q, want %q", mt, got, want)
+		}
+	}
+}
+
+// TestDeterministic renders the same input twice and expects equal bytes.
+func TestDeterministic(t *testing.T) {
+	src, anns := fixtureItem(t, "cat", ".jpg")
+	var a, b bytes.Buffer
+	if _, err := Render(&a, bytes.NewReader(src), 6, anns, Options{MaxSide: 300}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Render(&b, bytes.NewReader(src), 6, anns, Options{MaxSide: 300}); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(a.Bytes(), b.Bytes()) {
+		t.Error("two renderings of the same input differ")
+	}
+}
+
+// TestMaxSide shrinks the picture and expects the shapes to shrink with it.
+func TestMaxSide(t *testing.T) {
+	src, anns := fixtureItem(t, "sub/000000000049", ".jpg")
+	var plant map[string]any
+	for _, a := range anns {
+		if a["label"] == "pottedplant" {
+			plant = a
+		}
+	}
+	img, res := renderPNG(t, src, 1, []map[string]any{plant}, Options{MaxSide: 250})
+	// 381x500 scaled by 250/500.
+	if res.Width != 191 || res.Height != 250 {
+		t.Fatalf("size %dx%d, want 191x250", res.Width, res.Height)
+	}
+	c := plant["coordinates"].([]any)
+	tl, br := c[0].(map[string]any), c[1].(map[string]any)
+	s := 0.5
+	y := int(num(t, br["y"]) * s)
+	x := int((num(t, tl["x"]) + num(t, br["x"])) / 2 * s)
+	if got, want := rgb(img, x, y), LabelColor("pottedplant"); !near(got, want, 8) {
+		t.Errorf("bottom edge at (%d,%d) is %v, want %v", x, y, got, want)
+	}
+}
+
+func TestLabelColor(t *testing.T) {
+	if LabelColor("horse") != LabelColor("horse") {
+		t.Error("colour of a label changed between calls")
+	}
+	for i, a := range palette {
+		for _, b := range palette[i+1:] {
+			if dist(a, b) < 100 {
+				t.Errorf("palette colours %v and %v are too close", a, b)
+			}
+		}
+	}
+	seen := map[any]bool{}
+	for _, l := range []string{"person", "horse", "pottedplant", "cat", "dog", "car", "zebra"} {
+		seen[LabelColor(l)] = true
+	}
+	if len(seen) < 4 {
+		t.Errorf("7 common labels share only %d colours", len(seen))
+	}
+}
+
+func TestStrokeWidthGrows(t *testing.T) {
+	if strokeWidth(400, 300) != 2 || strokeWidth(1000, 800) <= 2 || strokeWidth(1e5, 1e5) > 6 {
+		t.Error("stroke width out of its 2..6 pixel range")
+	}
+	if math.IsNaN(labelSize(0, 0)) || labelSize(10, 10) < 11 {
+		t.Error("label size below readable")
+	}
+}
