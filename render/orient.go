@@ -1,14 +1,12 @@
 package render
 
-import (
-	"encoding/binary"
-	"image"
-)
+import "image"
 
 // upright returns img turned as EXIF orientation o asks (1..8; any other
-// value leaves it as it is). Orientation 2 mirrors, 3 turns 180°, 4 flips,
-// 5 transposes, 6 turns 90° clockwise, 7 transverses, 8 turns 90°
-// counter-clockwise.
+// value leaves it as it is): 2 mirrors, 3 turns 180°, 4 flips, 5
+// transposes, 6 turns 90° clockwise, 7 transverses, 8 turns 90°
+// counter-clockwise. The orientation is the one the importer records in
+// metadata.system.exif.Orientation (see package meta/sysmeta).
 func upright(img *image.NRGBA, o int) *image.NRGBA {
 	if o < 2 || o > 8 {
 		return img
@@ -51,73 +49,4 @@ func sourceOf(o, dx, dy, w, h int) (int, int) {
 		return w - 1 - dy, dx
 	}
 	return dx, dy
-}
-
-// exifOrientationTag is the TIFF tag number of Orientation.
-const exifOrientationTag = 0x0112
-
-// Orientation reads the EXIF Orientation (1..8) from the start of a JPEG
-// file, for callers whose item metadata does not carry it. It returns 0
-// when the data is not a JPEG or has no readable orientation.
-func Orientation(jpeg []byte) int {
-	if len(jpeg) < 4 || jpeg[0] != 0xFF || jpeg[1] != 0xD8 {
-		return 0
-	}
-	for i := 2; i+4 <= len(jpeg); {
-		if jpeg[i] != 0xFF {
-			return 0
-		}
-		marker := jpeg[i+1]
-		if marker == 0xDA || marker == 0xD9 { // start of scan, end of image
-			return 0
-		}
-		n := int(binary.BigEndian.Uint16(jpeg[i+2:]))
-		end := i + 2 + n
-		if n < 2 || end > len(jpeg) {
-			return 0
-		}
-		seg := jpeg[i+4 : end]
-		if marker == 0xE1 && len(seg) > 6 && string(seg[:6]) == "Exif\x00\x00" {
-			return tiffOrientation(seg[6:])
-		}
-		i = end
-	}
-	return 0
-}
-
-// tiffOrientation finds the Orientation tag in the first IFD of a TIFF
-// structure.
-func tiffOrientation(t []byte) int {
-	if len(t) < 8 {
-		return 0
-	}
-	var order binary.ByteOrder
-	switch string(t[:2]) {
-	case "II":
-		order = binary.LittleEndian
-	case "MM":
-		order = binary.BigEndian
-	default:
-		return 0
-	}
-	ifd := int(order.Uint32(t[4:]))
-	if ifd < 8 || ifd+2 > len(t) {
-		return 0
-	}
-	count := int(order.Uint16(t[ifd:]))
-	for k := range count {
-		e := ifd + 2 + 12*k
-		if e+12 > len(t) {
-			return 0
-		}
-		if order.Uint16(t[e:]) != exifOrientationTag {
-			continue
-		}
-		v := int(order.Uint16(t[e+8:]))
-		if v < 1 || v > 8 {
-			return 0
-		}
-		return v
-	}
-	return 0
 }

@@ -1,0 +1,82 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+
+	"github.com/urfave/cli/v2"
+	"golang.org/x/term"
+
+	"github.com/dlfs/dlfs/blob"
+	"github.com/dlfs/dlfs/blob/backend"
+	"github.com/dlfs/dlfs/meta"
+)
+
+func globalFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringFlag{Name: "store", EnvVars: []string{"DLFS_STORE"},
+			Usage: "the store `DIR` (default $XDG_DATA_HOME/dlfs, i.e. ~/.local/share/dlfs)"},
+		&cli.BoolFlag{Name: "debug", Usage: "log per-operation detail"},
+		&cli.StringFlag{Name: "log-format", Value: "text", Usage: "log format: text or json"},
+		&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print only errors"},
+	}
+}
+
+// logger is the process's logger, set up by setupLogging.
+var logger = slog.New(slog.NewTextHandler(os.Stderr, nil))
+
+func setupLogging(c *cli.Context) error {
+	level := slog.LevelInfo
+	if c.Bool("debug") {
+		level = slog.LevelDebug
+	} else if c.Bool("quiet") {
+		level = slog.LevelWarn
+	}
+	opt := &slog.HandlerOptions{Level: level}
+	switch c.String("log-format") {
+	case "text":
+		logger = slog.New(slog.NewTextHandler(os.Stderr, opt))
+	case "json":
+		logger = slog.New(slog.NewJSONHandler(os.Stderr, opt))
+	default:
+		return fmt.Errorf("--log-format %q: use text or json", c.String("log-format"))
+	}
+	slog.SetDefault(logger)
+	return nil
+}
+
+// storeDir returns the store folder from --store, DLFS_STORE or the default.
+func storeDir(c *cli.Context) (string, error) {
+	if d := c.String("store"); d != "" {
+		return filepath.Abs(d)
+	}
+	if x := os.Getenv("XDG_DATA_HOME"); x != "" {
+		return filepath.Join(x, "dlfs"), nil
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return "", fmt.Errorf("no --store given and no home folder: %w", err)
+	}
+	return filepath.Join(home, ".local", "share", "dlfs"), nil
+}
+
+// openCatalog opens the store's catalog.
+func openCatalog(c *cli.Context) (*meta.Catalog, error) {
+	dir, err := storeDir(c)
+	if err != nil {
+		return nil, err
+	}
+	return meta.Open(dir, meta.Options{Logger: logger})
+}
+
+// openBlobs opens a dataset's blob backend.
+func openBlobs(ctx context.Context, cat *meta.Catalog, ds *meta.Dataset,
+	opt backend.Options) (blob.Store, error) {
+	return backend.Open(ctx, ds.Backend, cat.Dir(), opt)
+}
+
+// isTerminal reports whether f is a terminal (progress bars only there).
+func isTerminal(f *os.File) bool { return term.IsTerminal(int(f.Fd())) }

@@ -1,0 +1,140 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/dlfs/dlfs/blob"
+	"github.com/dlfs/dlfs/blob/backend"
+	dlfs "github.com/dlfs/dlfs/fs"
+	"github.com/dlfs/dlfs/meta"
+)
+
+type mountOptions struct {
+	dataset    string
+	mountpoint string
+	readOnly   bool
+	uid, gid   int
+	allowOther bool
+	timeout    time.Duration
+	debugFuse  bool
+	backend    backend.Options
+}
+
+func mountCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "mount",
+		Usage:     "show datasets as a folder",
+		ArgsUsage: "MOUNTPOINT",
+		Description: `Mounts one dataset (--dataset) or, without it, every dataset as a top-level
+folder. Runs in the foreground until unmounted (dlfs unmount, fusermount3 -u)
+or signalled: SIGINT and SIGTERM unmount cleanly. A stale mount point left by
+a crashed dlfs is recovered.
+
+Every item is a file at its path, its metadata are extended attributes
+(getfattr -d), and X.annotations.json beside each file X holds its
+annotations.
+
+Examples:
+   dlfs mount --dataset fruits ./mnt
+   dlfs mount --read-only ./mnt`,
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "dataset", Aliases: []string{"d"}, Usage: "mount only dataset `NAME`"},
+			&cli.BoolFlag{Name: "read-only", Aliases: []string{"ro"}, Usage: "refuse every change (EROFS)"},
+			&cli.IntFlag{Name: "uid", Value: -1, Usage: "owner of every file (default: you)"},
+			&cli.IntFlag{Name: "gid", Value: -1, Usage: "group of every file (default: yours)"},
+			&cli.BoolFlag{Name: "allow-other", Usage: "let other users see the mount"},
+			&cli.DurationFlag{Name: "attr-timeout", Value: time.Second,
+				Usage: "how long the kernel caches entries and attributes"},
+			&cli.BoolFlag{Name: "debug-fuse", Usage: "log every FUSE request"},
+		},
+		Action: func(c *cli.Context) error {
+			if c.NArg() != 1 {
+				return fmt.Errorf("mount: want one MOUNTPOINT, got %d arguments", c.NArg())
+			}
+			return runMount(c, mountOptions{
+				dataset: c.String("dataset"), mountpoint: c.Args().First(),
+				readOnly: c.Bool("read-only"), uid: c.Int("uid"), gid: c.Int("gid"),
+				allowOther: c.Bool("allow-other"), timeout: c.Duration("attr-timeout"),
+				debugFuse: c.Bool("debug-fuse"),
+			})
+		},
+	}
+}
+
+func runMount(c *cli.Context, opt mountOptions) error {
+	recoverStaleMount(opt.mountpoint)
+	// TODO: the writable mount is not built yet; every mount is read-only
+	// until it is.
+	opt.readOnly = true
+	cat, err := openCatalog(c)
+	if err != nil {
+		return err
+	}
+	defer cat.Close()
+
+	fopt := dlfs.Options{
+		Catalog: cat, ReadOnly: opt.readOnly, AllowOther: opt.allowOther,
+		Timeout: opt.timeout, Logger: logger, Debug: opt.debugFuse,
+		Blobs: func(ctx context.Context, ds *meta.Dataset) (blob.Store, error) {
+			return openBlobs(ctx, cat, ds, opt.backend)
+		},
+	}
+	if opt.uid >= 0 {
+		fopt.UID = uint32(opt.uid)
+	}
+	if opt.gid >= 0 {
+		fopt.GID = uint32(opt.gid)
+	}
+	if opt.dataset != "" {
+		if fopt.Dataset, err = cat.Dataset(opt.dataset); err != nil {
+			return fmt.Errorf("mount: %w", err)
+		}
+	}
+	srv, err := dlfs.Mount(opt.mountpoint, fopt)
+	if err != nil {
+		return err
+	}
+	defer srv.Close()
+
+	what := "every dataset"
+	if opt.dataset != "" {
+		what = "dataset " + opt.dataset
+	}
+	logger.Info("serving "+what, "mountpoint", opt.mountpoint, "store", cat.Dir(),
+		"read_only", opt.readOnly)
+
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
+	go func() {
+		s := <-sig
+		logger.Info("unmounting", "signal", s.String())
+		if err := srv.Unmount(); err != nil {
+			logger.Warn("unmount failed; trying a lazy unmount", "err", err)
+			syscall.Unmount(opt.mountpoint, syscall.MNT_DETACH)
+		}
+	}()
+	srv.Wait()
+	logger.Info("unmounted", "mountpoint", opt.mountpoint)
+	return nil
+}
+
+// recoverStaleMount detaches a dead FUSE mount left at dir by a crashed
+// process ("transport endpoint is not connected").
+func recoverStaleMount(dir string) {
+	_, err := os.Stat(dir)
+	if !errors.Is(err, syscall.ENOTCONN) {
+		return
+	}
+	logger.Warn("recovering a stale mount point", "mountpoint", dir)
+	if err := unmount(dir, true); err != nil {
+		logger.Warn("could not detach the stale mount", "mountpoint", dir, "err", err)
+	}
+}

@@ -1,0 +1,256 @@
+package fs
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"syscall"
+
+	gofs "github.com/hanwen/go-fuse/v2/fs"
+	"github.com/hanwen/go-fuse/v2/fuse"
+
+	"github.com/dlfs/dlfs/meta"
+)
+
+// dirNode is a folder of a dataset.
+type dirNode struct {
+	gofs.Inode
+	fsys *filesystem
+	ds   *meta.Dataset // read-only
+
+	mu   sync.Mutex // protects path
+	path string     // the folder's path in the dataset, "/" for its root
+}
+
+var (
+	_ gofs.NodeLookuper       = (*dirNode)(nil)
+	_ gofs.NodeOpendirHandler = (*dirNode)(nil)
+	_ gofs.NodeGetattrer      = (*dirNode)(nil)
+	_ gofs.NodeGetxattrer     = (*dirNode)(nil)
+	_ gofs.NodeListxattrer    = (*dirNode)(nil)
+	_ gofs.FileReaddirenter   = (*dirHandle)(nil)
+	_ gofs.FileLookuper       = (*dirHandle)(nil)
+	_ gofs.FileSeekdirer      = (*dirHandle)(nil)
+	_ gofs.FileReleasedirer   = (*dirHandle)(nil)
+	_ gofs.NodeStatfser       = (*dirNode)(nil)
+)
+
+func (n *dirNode) dirPath() string {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.path
+}
+
+// Lookup finds an entry, or the sidecar of a file entry.
+func (n *dirNode) Lookup(ctx context.Context, name string, out *fuse.EntryOut) (*gofs.Inode, syscall.Errno) {
+	dir := n.dirPath()
+	d, err := n.fsys.cat.Lookup(n.ds.ID, dir, name)
+	if err == nil && !d.Hidden {
+		return n.child(ctx, dir, &d, false, out), 0
+	}
+	if base, ok := strings.CutSuffix(name, sidecarSuffix); ok && base != "" {
+		d, err := n.fsys.cat.Lookup(n.ds.ID, dir, base)
+		if err == nil && !d.Hidden && d.Kind == meta.KindFile {
+			return n.child(ctx, dir, &d, true, out), 0
+		}
+	}
+	return nil, syscall.ENOENT
+}
+
+// child returns the inode of entry d of folder dir (or of its sidecar),
+// filling out.
+func (n *dirNode) child(ctx context.Context, dir string, d *meta.Dirent, sidecar bool,
+	out *fuse.EntryOut) *gofs.Inode {
+	fsys := n.fsys
+	if sidecar {
+		fsys.fillSidecarAttr(d, &out.Attr)
+		node := &sidecarNode{fsys: fsys, ds: n.ds, dir: dir, name: d.Name, itemID: d.ItemID}
+		return n.NewInode(ctx, node, gofs.StableAttr{Mode: syscall.S_IFREG, Ino: out.Attr.Ino})
+	}
+	fsys.fillAttr(d, &out.Attr)
+	var node gofs.InodeEmbedder
+	switch d.Kind {
+	case meta.KindDir:
+		node = &dirNode{fsys: fsys, ds: n.ds, path: joinPath(dir, d.Name)}
+	case meta.KindLink:
+		node = &linkNode{fsys: fsys, target: d.Target, entry: *d}
+	default:
+		node = &fileNode{fsys: fsys, ds: n.ds, dir: dir, name: d.Name, itemID: d.ItemID}
+	}
+	return n.NewInode(ctx, node, gofs.StableAttr{Mode: modeOf(d), Ino: d.Inode})
+}
+
+// Getattr answers the folder's attributes.
+func (n *dirNode) Getattr(ctx context.Context, f gofs.FileHandle, out *fuse.AttrOut) syscall.Errno {
+	d, err := n.fsys.cat.Stat(n.ds, n.dirPath())
+	if err != nil {
+		return n.fsys.errnoOf("getattr", err)
+	}
+	n.fsys.fillAttr(&d, &out.Attr)
+	return 0
+}
+
+// Statfs reports a filesystem with room, so that tools copying in do not
+// give up early.
+func (n *dirNode) Statfs(ctx context.Context, out *fuse.StatfsOut) syscall.Errno {
+	return statfs(n.fsys, out)
+}
+
+// OpendirHandle starts a listing.
+func (n *dirNode) OpendirHandle(ctx context.Context, flags uint32) (gofs.FileHandle, uint32, syscall.Errno) {
+	return &dirHandle{node: n, dir: n.dirPath()}, 0, 0
+}
+
+// dirHandle streams a folder from the catalog in pages, each file followed
+// by its sidecar, and answers READDIRPLUS lookups from the entry it just
+// produced, so that `ls -l` costs one prefix scan.
+type dirHandle struct {
+	node *dirNode
+	dir  string
+
+	mu      sync.Mutex // protects the fields below
+	page    []meta.Dirent
+	pos     int    // next index in page
+	after   string // last name read from the catalog
+	done    bool   // the catalog has no more entries
+	off     uint64 // offset of the last entry produced
+	last    meta.Dirent
+	sidecar bool // the last entry produced was last's sidecar
+	pending bool // last is a file whose sidecar comes next
+}
+
+const dirPageSize = 2048
+
+// Readdirent returns the next entry, or nil at the end.
+func (h *dirHandle) Readdirent(ctx context.Context) (*fuse.DirEntry, syscall.Errno) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.pending {
+		h.pending, h.sidecar = false, true
+		h.off++
+		return &fuse.DirEntry{Name: h.last.Name + sidecarSuffix, Mode: syscall.S_IFREG,
+			Ino: sidecarIno(h.last.Inode), Off: h.off}, 0
+	}
+	for {
+		if h.pos >= len(h.page) {
+			if h.done {
+				return nil, 0
+			}
+			if errno := h.fillLocked(); errno != 0 {
+				return nil, errno
+			}
+			continue
+		}
+		d := h.page[h.pos]
+		h.pos++
+		if d.Hidden {
+			continue
+		}
+		h.last, h.sidecar = d, false
+		h.pending = d.Kind == meta.KindFile
+		h.off++
+		return &fuse.DirEntry{Name: d.Name, Mode: modeOf(&d), Ino: d.Inode, Off: h.off}, 0
+	}
+}
+
+// fillLocked reads the next page of entries.
+func (h *dirHandle) fillLocked() syscall.Errno {
+	h.page, h.pos = h.page[:0], 0
+	n := 0
+	last, err := h.node.fsys.cat.List(h.node.ds.ID, h.dir, h.after, dirPageSize,
+		func(d meta.Dirent) bool {
+			h.page = append(h.page, d)
+			n++
+			return true
+		})
+	if err != nil {
+		return h.node.fsys.errnoOf("readdir", err)
+	}
+	h.after = last
+	h.done = n < dirPageSize
+	return 0
+}
+
+// Lookup answers the READDIRPLUS lookup of the entry just produced.
+func (h *dirHandle) Lookup(ctx context.Context, name string, out *fuse.EntryOut) (*gofs.Inode, syscall.Errno) {
+	h.mu.Lock()
+	d, sidecar := h.last, h.sidecar
+	h.mu.Unlock()
+	want := d.Name
+	if sidecar {
+		want += sidecarSuffix
+	}
+	if name != want {
+		return h.node.Lookup(ctx, name, out)
+	}
+	return h.node.child(ctx, h.dir, &d, sidecar, out), 0
+}
+
+// Seekdir restarts the listing and skips to offset off.
+func (h *dirHandle) Seekdir(ctx context.Context, off uint64) syscall.Errno {
+	h.mu.Lock()
+	h.page, h.pos, h.after, h.done, h.off, h.pending = nil, 0, "", false, 0, false
+	h.mu.Unlock()
+	for {
+		h.mu.Lock()
+		at := h.off
+		h.mu.Unlock()
+		if at >= off {
+			return 0
+		}
+		de, errno := h.Readdirent(ctx)
+		if errno != 0 {
+			return errno
+		}
+		if de == nil {
+			return 0
+		}
+	}
+}
+
+// Releasedir drops the page.
+func (h *dirHandle) Releasedir(ctx context.Context, flags uint32) {
+	h.mu.Lock()
+	h.page = nil
+	h.mu.Unlock()
+}
+
+// linkNode is a symlink (a link item, or a member of a collection).
+type linkNode struct {
+	gofs.Inode
+	fsys   *filesystem
+	target string
+	entry  meta.Dirent
+}
+
+var _ gofs.NodeReadlinker = (*linkNode)(nil)
+
+// Readlink returns the link's target.
+func (n *linkNode) Readlink(ctx context.Context) ([]byte, syscall.Errno) {
+	return []byte(n.target), 0
+}
+
+// Getattr answers the link's attributes.
+func (n *linkNode) Getattr(ctx context.Context, f gofs.FileHandle, out *fuse.AttrOut) syscall.Errno {
+	n.fsys.fillAttr(&n.entry, &out.Attr)
+	return 0
+}
+
+// joinPath joins a folder path and a name.
+func joinPath(dir, name string) string {
+	if dir == "/" {
+		return "/" + name
+	}
+	return dir + "/" + name
+}
+
+// statfs answers a generous, constant filesystem size: the catalog has no
+// fixed capacity, and the blob backend's room is not known here.
+func statfs(fsys *filesystem, out *fuse.StatfsOut) syscall.Errno {
+	const blocks = 1 << 40 >> 12
+	out.Bsize, out.Frsize = 4096, 4096
+	out.Blocks, out.Bfree, out.Bavail = blocks, blocks, blocks
+	out.Files, out.Ffree = 1<<32, 1<<31
+	out.NameLen = 255
+	return 0
+}
