@@ -251,11 +251,14 @@ func (s *Store) getRange(ctx context.Context, what, name, etag string, off int64
 		if err := opts.SetRange(off, off+int64(len(p))-1); err != nil {
 			return err
 		}
-		body, info, _, err := s.core.GetObject(gctx, s.loc.bucket, name, opts)
+		body, info, header, err := s.core.GetObject(gctx, s.loc.bucket, name, opts)
 		if err != nil {
 			return stalled(gctx, err)
 		}
 		defer body.Close()
+		if off > 0 && header.Get("Content-Range") == "" {
+			return fmt.Errorf("get %s at %d: server ignored the range", name, off)
+		}
 		n, err = readBody(body, p[:min(int64(len(p)), info.Size)], guard)
 		return stalled(gctx, err)
 	})

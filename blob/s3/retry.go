@@ -79,7 +79,8 @@ func (s *Store) retry(ctx context.Context, what string, bounded bool,
 // retryable tells whether err is worth another try: a timeout, a stall,
 // a broken or refused connection, a 5xx answer or throttling.
 func retryable(err error) bool {
-	if errors.Is(err, errStalled) || errors.Is(err, context.DeadlineExceeded) {
+	if errors.Is(err, errStalled) || errors.Is(err, context.DeadlineExceeded) ||
+		errors.Is(err, errShortBody) {
 		return true
 	}
 	if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) ||
