@@ -44,6 +44,9 @@ func (n *dirNode) dirPath() string {
 // Lookup finds an entry, or the sidecar of a file entry.
 func (n *dirNode) Lookup(ctx context.Context, name string, out *fuse.EntryOut) (*gofs.Inode, syscall.Errno) {
 	dir := n.dirPath()
+	if dir == "/" && name == controlName {
+		return n.lookupControl(ctx, out)
+	}
 	d, err := n.fsys.cat.Lookup(n.ds.ID, dir, name)
 	if err == nil && !d.Hidden {
 		return n.child(ctx, dir, &d, false, out), 0

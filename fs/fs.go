@@ -32,6 +32,8 @@ type Options struct {
 	Timeout time.Duration
 	Logger  *slog.Logger
 	Debug   bool
+	// Views are the virtual folders under MOUNT/.dlfs/ (query, preview).
+	Views []View
 }
 
 // filesystem is the state shared by every node of one mount.
