@@ -26,7 +26,7 @@ func TestShortErrors(t *testing.T) {
 		{`a=1 b=2`, 5, `expected "and", "or", "sort", "page" or end of query, found "b"`},
 		{`a=and`, 3, `expected a value after "=", found "and"`},
 		{`a=1 sort label`, 10, `expected an item field to sort by, found annotation field "label"`},
-		{`page -1`, 6, `expected a whole number from 0 to 1000`},
+		{`page -1`, 6, `expected a whole number from 0 to 2147483647 after "page"`},
 		{`a=1 pagesize 5000`, 14, `expected a whole number from 1 to 1000 after "pagesize", ` +
 			`found "5000"`},
 		{`size>1e999`, 6, `expected a number in float64 range, found "1e999"`},

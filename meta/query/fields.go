@@ -1,6 +1,7 @@
 package query
 
 import (
+	"math"
 	"strconv"
 	"strings"
 )
@@ -107,7 +108,7 @@ func (p *shortParser) clauses(q *Query) error {
 		p.next()
 		var err error
 		if kw == "page" {
-			q.Page, err = p.intAfter(t, 0, 1<<31-1)
+			q.Page, err = p.intAfter(t, 0, math.MaxInt32)
 		} else {
 			q.PageSize, err = p.intAfter(t, 1, MaxPageSize)
 		}
