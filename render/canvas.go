@@ -77,26 +77,39 @@ func newCoverage(area image.Rectangle) *coverage {
 	return &coverage{area: area, a: make([]uint8, area.Dx()*area.Dy())}
 }
 
-// stroke adds the segment p-q drawn with width lw and round ends.
+// stroke adds the segment p-q drawn with width lw and round ends. Each row
+// visits only the columns near the segment, so long diagonal lines cost
+// their length, not their bounding box.
 func (cov *coverage) stroke(p, q point, lw float64) {
 	half := lw / 2
+	reach := half + 1
 	seg := rect{
 		point{math.Min(p.X, q.X), math.Min(p.Y, q.Y)},
 		point{math.Max(p.X, q.X), math.Max(p.Y, q.Y)},
 	}
-	r := pixelArea(seg, half+1, cov.area)
+	area := pixelArea(seg, reach, cov.area)
 	dx, dy := q.X-p.X, q.Y-p.Y
 	ll := dx*dx + dy*dy
-	for y := r.Min.Y; y < r.Max.Y; y++ {
+	for y := area.Min.Y; y < area.Max.Y; y++ {
 		cy := float64(y) + 0.5
-		for x := r.Min.X; x < r.Max.X; x++ {
+		cols := area
+		if dy != 0 {
+			t0 := math.Max(0, math.Min((cy-reach-p.Y)/dy, (cy+reach-p.Y)/dy))
+			t1 := math.Min(1, math.Max((cy-reach-p.Y)/dy, (cy+reach-p.Y)/dy))
+			if t0 > t1 {
+				continue
+			}
+			x0, x1 := p.X+t0*dx, p.X+t1*dx
+			band := rect{point{math.Min(x0, x1), cy}, point{math.Max(x0, x1), cy}}
+			cols = pixelArea(band, reach, area)
+		}
+		for x := cols.Min.X; x < cols.Max.X; x++ {
 			cx := float64(x) + 0.5
 			t := 0.0
 			if ll > 0 {
 				t = math.Max(0, math.Min(1, ((cx-p.X)*dx+(cy-p.Y)*dy)/ll))
 			}
-			d := math.Hypot(cx-p.X-t*dx, cy-p.Y-t*dy)
-			cov.add(x, y, half+0.5-d)
+			cov.add(x, y, half+0.5-math.Hypot(cx-p.X-t*dx, cy-p.Y-t*dy))
 		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"image"
+	"image/draw"
 	"strings"
 )
 
@@ -48,34 +49,34 @@ func decodeDataURL(url string) (image.Image, error) {
 // the object and leave the background clear.
 func fitMask(src image.Image, w, h int) (*image.Alpha, image.Rectangle) {
 	b := src.Bounds()
+	rgba := image.NewRGBA(image.Rect(0, 0, b.Dx(), b.Dy()))
+	draw.Draw(rgba, rgba.Bounds(), src, b.Min, draw.Src)
 	on := make([]bool, b.Dx()*b.Dy())
 	byAlpha := false
-	for y := b.Min.Y; y < b.Max.Y; y++ {
-		for x := b.Min.X; x < b.Max.X; x++ {
-			r, g, bl, a := src.At(x, y).RGBA()
-			byAlpha = byAlpha || a == 0
-			on[(y-b.Min.Y)*b.Dx()+x-b.Min.X] = r|g|bl != 0
-		}
+	for i := range on {
+		p := rgba.Pix[i*4 : i*4+4 : i*4+4]
+		on[i] = p[0]|p[1]|p[2] != 0
+		byAlpha = byAlpha || p[3] == 0
 	}
 	if byAlpha {
-		for y := b.Min.Y; y < b.Max.Y; y++ {
-			for x := b.Min.X; x < b.Max.X; x++ {
-				_, _, _, a := src.At(x, y).RGBA()
-				on[(y-b.Min.Y)*b.Dx()+x-b.Min.X] = a != 0
-			}
+		for i := range on {
+			on[i] = rgba.Pix[i*4+3] != 0
 		}
 	}
 
 	mask := image.NewAlpha(image.Rect(0, 0, w, h))
-	var area image.Rectangle
+	x0, y0, x1, y1 := w, h, 0, 0
 	for y := range h {
-		sy := y * b.Dy() / h
+		row := on[y*b.Dy()/h*b.Dx():]
 		for x := range w {
-			if on[sy*b.Dx()+x*b.Dx()/w] {
+			if row[x*b.Dx()/w] {
 				mask.Pix[y*mask.Stride+x] = 255
-				area = area.Union(image.Rect(x, y, x+1, y+1))
+				x0, y0, x1, y1 = min(x0, x), min(y0, y), max(x1, x+1), max(y1, y+1)
 			}
 		}
 	}
-	return mask, area
+	if x1 == 0 {
+		return mask, image.Rectangle{}
+	}
+	return mask, image.Rect(x0, y0, x1, y1)
 }

@@ -5,6 +5,8 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"image"
+	"image/color"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -174,4 +176,44 @@ func FuzzRender(f *testing.F) {
 			t.Fatal(err)
 		}
 	})
+}
+
+// TestMaskShapes checks the mask rules on small masks: a transparent mask
+// draws nothing (not even a label), a grey mask of another size is
+// stretched, its black pixels left alone.
+func TestMaskShapes(t *testing.T) {
+	white := color.RGBA{255, 255, 255, 255}
+	empty := image.NewNRGBA(image.Rect(0, 0, 20, 20))
+	ann := typed("binary", dataURL(t, empty))
+	ann["label"] = "nothing"
+	img, res := renderPNG(t, blank(t, 20, 20), 1, []map[string]any{ann}, Options{})
+	if len(res.Skipped) != 0 {
+		t.Fatalf("skipped %v", res.Problems)
+	}
+	for y := range 20 {
+		for x := range 20 {
+			if c := rgb(img, x, y); c != white {
+				t.Fatalf("empty mask changed (%d,%d) to %v", x, y, c)
+			}
+		}
+	}
+
+	grey := image.NewGray(image.Rect(0, 0, 10, 10)) // right half set
+	for y := range 10 {
+		for x := 5; x < 10; x++ {
+			grey.Pix[y*grey.Stride+x] = 255
+		}
+	}
+	img, _ = renderPNG(t, blank(t, 40, 40), 1, []map[string]any{typed("binary", dataURL(t, grey))},
+		Options{})
+	if c := rgb(img, 5, 30); c != white {
+		t.Errorf("left half changed: %v", c)
+	}
+	if c := rgb(img, 30, 30); c == white || dist(c, LabelColor("")) >= dist(white, LabelColor("")) {
+		t.Errorf("right half not tinted: %v", c)
+	}
+}
+
+func dataURL(t *testing.T, img image.Image) string {
+	return "data:image/png;base64," + base64.StdEncoding.EncodeToString(pngOf(t, img))
 }

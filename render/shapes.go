@@ -140,6 +140,9 @@ func readBinary(coords any, w, h int) (shape, error) {
 		return shape{}, err
 	}
 	mask, area := fitMask(src, w, h)
+	if area.Empty() {
+		return shape{mask: mask, anchor: boundsOf()}, nil // nothing to label
+	}
 	anchor := rect{
 		point{float64(area.Min.X), float64(area.Min.Y)},
 		point{float64(area.Max.X), float64(area.Max.Y)},
