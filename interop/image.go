@@ -51,10 +51,13 @@ func (p Problem) String() string {
 // sidecarPath returns the relative path of the file that holds an item's
 // annotations in a one-file-per-item format: the item path without its
 // leading slash and with its extension replaced by ext ("/sub/a.jpg" with
-// ".txt" gives "sub/a.txt").
+// ".txt" gives "sub/a.txt"). A dot file (".env") has no extension to drop.
 func sidecarPath(itemPath, ext string) string {
 	rel := strings.TrimPrefix(itemPath, "/")
-	return strings.TrimSuffix(rel, path.Ext(rel)) + ext
+	if old := path.Ext(rel); old != path.Base(rel) {
+		rel = strings.TrimSuffix(rel, old)
+	}
+	return rel + ext
 }
 
 // sidecarIndex maps each sidecar path to the item paths that use it; more

@@ -2,6 +2,9 @@ package interop
 
 import (
 	"fmt"
+	"io/fs"
+	"path"
+	"path/filepath"
 	"strings"
 )
 
@@ -30,7 +33,10 @@ func planSidecars(images []Image, format, ext, reserved string,
 ) ([]sidecarFile, []string, []Problem) {
 	var files []sidecarFile
 	var problems []Problem
-	taken := map[string]string{reserved: ""}
+	taken := map[string]string{}
+	if reserved != "" {
+		taken[reserved] = ""
+	}
 	seen := map[string]bool{}
 	for _, img := range sortedImages(images) {
 		sf := sidecarFile{img: img, rel: sidecarPath(img.Path, ext)}
@@ -79,4 +85,51 @@ func sidecarBox(a map[string]any, format string, img Image) (labelledBox, error)
 		return labelledBox{}, fmt.Errorf("item has no known size to normalise by")
 	}
 	return labelledBox{label, r}, nil
+}
+
+// sidecarReader reads the annotations of one item from its file. A Problem
+// is for a mismatch inside the file; an error stops the whole read.
+type sidecarReader func(file string, img Image) ([]map[string]any, []Problem, error)
+
+// readSidecars walks dir for files with extension ext (but the
+// slash-separated skip), matches each to its item and reads it with read.
+// A file that matches no item, or several items differing only by their
+// extension, is a Problem.
+func readSidecars(dir, ext, skip string, images map[string]Image, read sidecarReader,
+) (map[string][]map[string]any, []Problem, error) {
+	index := sidecarIndex(images, ext)
+	out := map[string][]map[string]any{}
+	var problems []Problem
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(dir, p)
+		if err != nil {
+			return err
+		}
+		rel = filepath.ToSlash(rel)
+		if d.IsDir() || path.Ext(rel) != ext || rel == skip {
+			return nil
+		}
+		items := index[rel]
+		if len(items) != 1 {
+			reason := "no item matches this file"
+			if len(items) > 1 {
+				reason = fmt.Sprintf("items %s share this file; skipped", strings.Join(items, ", "))
+			}
+			problems = append(problems, Problem{p, "", reason})
+			return nil
+		}
+		anns, probs, err := read(p, images[items[0]])
+		if err != nil {
+			return err
+		}
+		if len(anns) > 0 {
+			out[items[0]] = anns
+		}
+		problems = append(problems, probs...)
+		return nil
+	})
+	return out, problems, err
 }

@@ -3,11 +3,9 @@ package interop
 import (
 	"encoding/xml"
 	"fmt"
-	"io/fs"
 	"math"
 	"os"
 	"path"
-	"path/filepath"
 	"strconv"
 	"strings"
 )
@@ -53,40 +51,7 @@ type vocObject struct {
 // item path with the Problems met. An unreadable folder or file is an
 // error; a file that is not VOC XML is a Problem.
 func ReadVOC(dir string, images map[string]Image) (map[string][]map[string]any, []Problem, error) {
-	index := sidecarIndex(images, ".xml")
-	out := map[string][]map[string]any{}
-	var problems []Problem
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, err := filepath.Rel(dir, p)
-		if err != nil {
-			return err
-		}
-		rel = filepath.ToSlash(rel)
-		if d.IsDir() || path.Ext(rel) != ".xml" {
-			return nil
-		}
-		items := index[rel]
-		if len(items) != 1 {
-			reason := "no item matches this file"
-			if len(items) > 1 {
-				reason = fmt.Sprintf("items %s share this file; skipped", strings.Join(items, ", "))
-			}
-			problems = append(problems, Problem{p, "", reason})
-			return nil
-		}
-		anns, probs, err := readVOCFile(p, images[items[0]])
-		if err != nil {
-			return err
-		}
-		if len(anns) > 0 {
-			out[items[0]] = anns
-		}
-		problems = append(problems, probs...)
-		return nil
-	})
+	out, problems, err := readSidecars(dir, ".xml", "", images, readVOCFile)
 	if err != nil {
 		return nil, nil, fmt.Errorf("read voc %s: %w", dir, err)
 	}

@@ -4,10 +4,8 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
-	"io/fs"
 	"math"
 	"os"
-	"path"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -28,43 +26,10 @@ func ReadYOLO(dir string, images map[string]Image) (map[string][]map[string]any,
 	if err != nil {
 		return nil, nil, err
 	}
-	index := sidecarIndex(images, ".txt")
-	out := map[string][]map[string]any{}
-	var problems []Problem
-
-	err = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, err := filepath.Rel(dir, p)
-		if err != nil {
-			return err
-		}
-		rel = filepath.ToSlash(rel)
-		if d.IsDir() || path.Ext(rel) != ".txt" || rel == YOLOLabelsFile {
-			return nil
-		}
-		items := index[rel]
-		switch len(items) {
-		case 0:
-			problems = append(problems, Problem{p, "", "no item matches this file"})
-			return nil
-		case 1:
-		default:
-			problems = append(problems, Problem{p, "",
-				fmt.Sprintf("items %s share this file; skipped", strings.Join(items, ", "))})
-			return nil
-		}
-		anns, probs, err := readYOLOFile(p, labels, images[items[0]])
-		if err != nil {
-			return err
-		}
-		if len(anns) > 0 {
-			out[items[0]] = anns
-		}
-		problems = append(problems, probs...)
-		return nil
-	})
+	read := func(file string, img Image) ([]map[string]any, []Problem, error) {
+		return readYOLOFile(file, labels, img)
+	}
+	out, problems, err := readSidecars(dir, ".txt", YOLOLabelsFile, images, read)
 	if err != nil {
 		return nil, nil, fmt.Errorf("read yolo %s: %w", dir, err)
 	}
