@@ -1,9 +1,6 @@
 package query
 
-import (
-	"math"
-	"strconv"
-)
+import "strconv"
 
 // Node is one condition of a query. The concrete types are And, Or, Not,
 // Compare, In and Exists; the set is closed, so a planner can type-switch
@@ -125,22 +122,6 @@ func (v Value) Prefix() string {
 		return v.Str
 	}
 	return v.pat.prefix
-}
-
-// Equal reports whether two values are the same constant.
-func (v Value) Equal(w Value) bool {
-	if v.Kind != w.Kind {
-		return false
-	}
-	switch v.Kind {
-	case String:
-		return v.Str == w.Str
-	case Number:
-		return v.Num == w.Num || (math.IsNaN(v.Num) && math.IsNaN(w.Num))
-	case Bool:
-		return v.Bool == w.Bool
-	}
-	return true
 }
 
 // SortKey orders results by the item field Field, descending when Desc.

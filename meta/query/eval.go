@@ -73,6 +73,12 @@ func (n *Compare) match(doc map[string]any) bool {
 // walked into, element by element, so "annotations.label" finds the label
 // of every annotation; a numeric path element also indexes an array.
 func lookup(doc map[string]any, path string) []any {
+	if v, ok, simple := lookupMaps(doc, path); simple {
+		if !ok {
+			return nil
+		}
+		return []any{v}
+	}
 	found := []any{doc}
 	for _, key := range strings.Split(path, ".") {
 		var next []any
@@ -85,6 +91,27 @@ func lookup(doc map[string]any, path string) []any {
 		found = next
 	}
 	return found
+}
+
+// lookupMaps walks path through nested objects only, the common case,
+// without allocating; simple is false when it meets an array on the way.
+func lookupMaps(doc map[string]any, path string) (v any, ok, simple bool) {
+	cur := doc
+	for {
+		key, rest, more := strings.Cut(path, ".")
+		v, ok = cur[key]
+		if !ok || !more {
+			return v, ok, true
+		}
+		switch next := v.(type) {
+		case map[string]any:
+			cur, path = next, rest
+		case []any:
+			return nil, false, false
+		default:
+			return nil, false, true
+		}
+	}
 }
 
 // appendChild appends the child key of v to out.

@@ -16,7 +16,9 @@ const (
 )
 
 // systemShorthands are the short-form names for metadata.system fields.
-var systemShorthands = map[string]bool{"mimetype": true, "width": true, "height": true, "size": true}
+var systemShorthands = map[string]bool{
+	"mimetype": true, "width": true, "height": true, "size": true,
+}
 
 // shortField is a field name of the short form resolved to its side and
 // its path in the item or the annotation.

@@ -44,6 +44,9 @@ func compilePattern(s string) *pattern {
 // match reports whether s matches the whole pattern. It runs in time
 // proportional to len(s) times the number of parts, whatever the stars.
 func (p *pattern) match(s string) bool {
+	if len(p.parts) == 2 && p.parts[1].star && p.parts[1].cross {
+		return strings.HasPrefix(s, p.prefix) // "image*", "/train/**"
+	}
 	// can[j] reports whether the parts so far match s[:j].
 	can := make([]bool, len(s)+1)
 	next := make([]bool, len(s)+1)
