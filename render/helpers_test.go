@@ -135,3 +135,14 @@ func blank(t *testing.T, w, h int) []byte {
 
 // pt is a coordinate object as the decoded JSON holds it.
 func pt(x, y float64) map[string]any { return map[string]any{"x": x, "y": y, "z": 0.0} }
+
+// drawn renders without encoding, for tests that only look at pixels.
+func drawn(t *testing.T, src []byte, orientation int, anns []map[string]any,
+	opt Options) (image.Image, Result) {
+	t.Helper()
+	img, res, err := renderImage(bytes.NewReader(src), orientation, anns, opt)
+	if err != nil {
+		t.Fatalf("render: %v", err)
+	}
+	return img, res
+}

@@ -82,12 +82,25 @@ func FormatFor(mimetype string) string {
 // write is an error. The same input always gives the same bytes.
 func Render(w io.Writer, src io.Reader, orientation int, anns []map[string]any,
 	opt Options) (Result, error) {
+	pic, res, err := renderImage(src, orientation, anns, opt)
+	if err != nil {
+		return Result{}, err
+	}
+	if err := encode(w, pic, res.Format); err != nil {
+		return Result{}, err
+	}
+	return res, nil
+}
+
+// renderImage is Render without the encoding: it returns the drawn picture.
+func renderImage(src io.Reader, orientation int, anns []map[string]any,
+	opt Options) (*image.NRGBA, Result, error) {
 	if opt.Format != "" && opt.Format != FormatJPEG && opt.Format != FormatPNG {
-		return Result{}, fmt.Errorf("render: unknown output format %q", opt.Format)
+		return nil, Result{}, fmt.Errorf("render: unknown output format %q", opt.Format)
 	}
 	img, srcFormat, err := decode(src)
 	if err != nil {
-		return Result{}, err
+		return nil, Result{}, err
 	}
 	pic := upright(toNRGBA(img), orientation)
 	scale := 1.0
@@ -105,13 +118,9 @@ func Render(w io.Writer, src io.Reader, orientation int, anns []map[string]any,
 		}
 	}
 	if err := drawAll(cv, anns, scale, &res); err != nil {
-		return Result{}, err
+		return nil, Result{}, err
 	}
-
-	if err := encode(w, pic, res.Format); err != nil {
-		return Result{}, err
-	}
-	return res, nil
+	return pic, res, nil
 }
 
 // decode reads a whole picture, refusing one larger than maxPixels before

@@ -30,7 +30,7 @@ func TestFixtureBoxEdges(t *testing.T) {
 			x1, y1 := num(t, br["x"]), num(t, br["y"])
 			label := ann["label"].(string)
 			want := LabelColor(label)
-			img, _ := renderPNG(t, src, 1, anns[i:i+1], Options{})
+			img, _ := drawn(t, src, 1, anns[i:i+1], Options{})
 
 			for f := 0.2; f <= 0.8; f += 0.1 {
 				ym := int(y0 + f*(y1-y0))
@@ -88,7 +88,7 @@ func TestFixtureBinaryMask(t *testing.T) {
 	}
 
 	orig := decodeImage(t, src)
-	img, res := renderPNG(t, src, 1, []map[string]any{ann}, Options{})
+	img, res := drawn(t, src, 1, []map[string]any{ann}, Options{})
 	if len(res.Skipped) != 0 {
 		t.Fatalf("skipped %v (%v)", res.Skipped, res.Problems)
 	}
@@ -218,7 +218,7 @@ func TestMaxSide(t *testing.T) {
 			plant = a
 		}
 	}
-	img, res := renderPNG(t, src, 1, []map[string]any{plant}, Options{MaxSide: 250})
+	img, res := drawn(t, src, 1, []map[string]any{plant}, Options{MaxSide: 250})
 	// 381x500 scaled by 250/500.
 	if res.Width != 191 || res.Height != 250 {
 		t.Fatalf("size %dx%d, want 191x250", res.Width, res.Height)

@@ -27,7 +27,7 @@ func TestSkipped(t *testing.T) {
 		{"type": "box", "label": "ok", "coordinates": []any{pt(1, 1), pt(5, 5)}},
 		{"type": "box", "label": "bad", "coordinates": []any{pt(1, 1)}},
 	}
-	_, res := renderPNG(t, blank(t, 20, 20), 1, anns, Options{})
+	_, res := drawn(t, blank(t, 20, 20), 1, anns, Options{})
 	want := []string{"cube", "pose", "note", "text", "subtitle", "unknown", "box"}
 	if !slices.Equal(res.Skipped, want) {
 		t.Errorf("skipped %q, want %q", res.Skipped, want)
@@ -56,7 +56,7 @@ func TestMalformed(t *testing.T) {
 	for typ, list := range bad {
 		for i, coords := range list {
 			ann := map[string]any{"type": typ, "label": "l", "coordinates": coords}
-			_, res := renderPNG(t, blank(t, 16, 16), 1, []map[string]any{ann}, Options{})
+			_, res := drawn(t, blank(t, 16, 16), 1, []map[string]any{ann}, Options{})
 			if !slices.Equal(res.Skipped, []string{typ}) || len(res.Problems) != 1 {
 				t.Errorf("%s #%d (%v): skipped %v, problems %v", typ, i, coords,
 					res.Skipped, res.Problems)
@@ -78,7 +78,7 @@ func TestExtremeCoordinates(t *testing.T) {
 		typed("point", map[string]any{"x": json.Number("1e999"), "y": json.Number("1")}),
 		typed("polyline", []any{pt(-5, -5), pt(-1, -1)}),
 	}
-	_, res := renderPNG(t, blank(t, 16, 16), 1, anns, Options{})
+	_, res := drawn(t, blank(t, 16, 16), 1, anns, Options{})
 	if len(res.Problems) != 2 {
 		t.Errorf("problems %q, want the NaN and the 1e999 point", res.Problems)
 	}
@@ -186,7 +186,7 @@ func TestMaskShapes(t *testing.T) {
 	empty := image.NewNRGBA(image.Rect(0, 0, 20, 20))
 	ann := typed("binary", dataURL(t, empty))
 	ann["label"] = "nothing"
-	img, res := renderPNG(t, blank(t, 20, 20), 1, []map[string]any{ann}, Options{})
+	img, res := drawn(t, blank(t, 20, 20), 1, []map[string]any{ann}, Options{})
 	if len(res.Skipped) != 0 {
 		t.Fatalf("skipped %v", res.Problems)
 	}
@@ -204,7 +204,7 @@ func TestMaskShapes(t *testing.T) {
 			grey.Pix[y*grey.Stride+x] = 255
 		}
 	}
-	img, _ = renderPNG(t, blank(t, 40, 40), 1, []map[string]any{typed("binary", dataURL(t, grey))},
+	img, _ = drawn(t, blank(t, 40, 40), 1, []map[string]any{typed("binary", dataURL(t, grey))},
 		Options{})
 	if c := rgb(img, 5, 30); c != white {
 		t.Errorf("left half changed: %v", c)

@@ -149,7 +149,7 @@ func TestShapes(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			img, res := renderPNG(t, blank(t, 200, 200), 1, []map[string]any{tt.ann}, Options{})
+			img, res := drawn(t, blank(t, 200, 200), 1, []map[string]any{tt.ann}, Options{})
 			if len(res.Skipped) != 0 {
 				t.Fatalf("skipped: %v", res.Problems)
 			}
@@ -178,7 +178,7 @@ func TestShapes(t *testing.T) {
 func TestLabelWritten(t *testing.T) {
 	ann := box(pt(40, 80), pt(160, 150))
 	ann["label"] = "dog"
-	img, _ := renderPNG(t, blank(t, 200, 200), 1, []map[string]any{ann}, Options{})
+	img, _ := drawn(t, blank(t, 200, 200), 1, []map[string]any{ann}, Options{})
 	bg, fg := LabelColor("dog"), textColorOn(LabelColor("dog"))
 	var nbg, nfg int
 	for y := 55; y < 80; y++ {
@@ -202,7 +202,7 @@ func TestClassCaption(t *testing.T) {
 		{"type": "class", "label": "outdoor"},
 		{"type": "class", "label": "outdoor", "coordinates": []any{}},
 	}
-	img, res := renderPNG(t, blank(t, 200, 200), 1, anns, Options{})
+	img, res := drawn(t, blank(t, 200, 200), 1, anns, Options{})
 	if len(res.Skipped) != 0 {
 		t.Fatalf("skipped %v", res.Skipped)
 	}
