@@ -163,7 +163,8 @@ func checkCircle(t *testing.T, img pixels, a exportedAnnotation, c color.RGBA) {
 
 func checkTriangle(t *testing.T, img pixels, a exportedAnnotation, c color.RGBA) {
 	var poly [][]struct{ X, Y float64 }
-	if err := json.Unmarshal(a.Coordinates, &poly); err != nil || len(poly) != 1 || len(poly[0]) != 3 {
+	err := json.Unmarshal(a.Coordinates, &poly)
+	if err != nil || len(poly) != 1 || len(poly[0]) != 3 {
 		t.Fatalf("segment %s: coordinates %s: %v", a.ID, a.Coordinates, err)
 	}
 	var sx, sy float64

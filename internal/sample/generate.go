@@ -175,7 +175,8 @@ func describeItem(rng *rand.Rand, i int, filename string, data []byte, shapes []
 		return nil, err
 	}
 
-	created := epoch.Add(time.Duration(i)*time.Minute + time.Duration(rng.IntN(60000))*time.Millisecond)
+	jitter := time.Duration(rng.IntN(60000)) * time.Millisecond
+	created := epoch.Add(time.Duration(i)*time.Minute + jitter)
 	item := &itemJSON{
 		ID:        objectID(rng, created),
 		DatasetID: datasetID,

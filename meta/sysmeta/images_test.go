@@ -92,13 +92,18 @@ func encodeBMP(t testing.TB, m image.Image) []byte {
 // types. Go's encoder never writes gray+alpha (type 4), so that case is
 // built here.
 func pngHeader(w, h uint32, colorType byte) []byte {
-	ihdr := binary.BigEndian.AppendUint32([]byte("IHDR"), w)
+	ihdr := binary.BigEndian.AppendUint32(nil, w)
 	ihdr = binary.BigEndian.AppendUint32(ihdr, h)
 	ihdr = append(ihdr, 8, colorType, 0, 0, 0)
-	out := []byte("\x89PNG\r\n\x1a\n")
-	out = binary.BigEndian.AppendUint32(out, uint32(len(ihdr)-4))
-	out = append(out, ihdr...)
-	return binary.BigEndian.AppendUint32(out, crc32.ChecksumIEEE(ihdr))
+	return pngChunk([]byte("\x89PNG\r\n\x1a\n"), "IHDR", ihdr)
+}
+
+// pngChunk appends a PNG chunk with its CRC to out.
+func pngChunk(out []byte, typ string, data []byte) []byte {
+	out = binary.BigEndian.AppendUint32(out, uint32(len(data)))
+	body := append([]byte(typ), data...)
+	out = append(out, body...)
+	return binary.BigEndian.AppendUint32(out, crc32.ChecksumIEEE(body))
 }
 
 // bitWriter writes bits least significant first, as VP8L reads them.

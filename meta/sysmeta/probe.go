@@ -6,7 +6,6 @@ import (
 	"io"
 	"path"
 	"strings"
-	"sync"
 
 	"github.com/gabriel-vasile/mimetype"
 )
@@ -52,8 +51,8 @@ func Probe(r io.ReaderAt, size int64, name string) (map[string]any, error) {
 		facts["channels"] = img.channels
 		facts["exif"] = map[string]any{"Orientation": img.orientation}
 	}
-	if err := rr.failure(); err != nil {
-		return nil, fmt.Errorf("probe %s: %w", name, err)
+	if rr.err != nil {
+		return nil, fmt.Errorf("probe %s: %w", name, rr.err)
 	}
 	return facts, nil
 }
@@ -61,31 +60,19 @@ func Probe(r io.ReaderAt, size int64, name string) (map[string]any, error) {
 // recordingReader remembers the first error other than io.EOF that the
 // wrapped reader returns. Image decoders turn every read error into a
 // decoding failure; the record tells a failing disk from a corrupt header.
+// One probe uses it from one goroutine.
 type recordingReader struct {
-	r io.ReaderAt
-
-	mu  sync.Mutex // protects err
-	err error
+	r   io.ReaderAt
+	err error // the first real read error
 }
 
 // ReadAt reads from the wrapped reader and records a real read error.
 func (rr *recordingReader) ReadAt(p []byte, off int64) (int, error) {
 	n, err := rr.r.ReadAt(p, off)
-	if err != nil && !errors.Is(err, io.EOF) {
-		rr.mu.Lock()
-		if rr.err == nil {
-			rr.err = fmt.Errorf("read at %d: %w", off, err)
-		}
-		rr.mu.Unlock()
+	if err != nil && !errors.Is(err, io.EOF) && rr.err == nil {
+		rr.err = fmt.Errorf("read at %d: %w", off, err)
 	}
 	return n, err
-}
-
-// failure returns the first recorded read error, or nil.
-func (rr *recordingReader) failure() error {
-	rr.mu.Lock()
-	defer rr.mu.Unlock()
-	return rr.err
 }
 
 // detectType names the MIME type of content that starts with head. The
@@ -122,8 +109,10 @@ func baseType(mt string) string {
 // canonicalTypes renames the detector's answers to the names Dataloop and
 // most tools use.
 var canonicalTypes = map[string]string{
-	"video/matroska":  "video/x-matroska",
-	"application/ogg": "audio/ogg", // an Ogg stream that is neither Vorbis/Opus nor Theora
+	"video/matroska":         "video/x-matroska",
+	"image/apng":             "image/png", // an animated PNG is a PNG to a PNG decoder
+	"image/vnd.mozilla.apng": "image/png",
+	"application/ogg":        "audio/ogg", // an Ogg stream that is neither Vorbis/Opus nor Theora
 }
 
 // extensionTypes maps lower-case extensions to MIME types for content the

@@ -46,6 +46,7 @@ func TestProbeImages(t *testing.T) {
 		{"pal.png", encodePNG(t, palettedImage(4, 4, twoOpaque)), "image/png", 4, 4, 3},
 		{"clear.png", encodePNG(t, palettedImage(4, 3, twoClear)), "image/png", 4, 3, 4},
 		{"ga.png", pngHeader(7, 9, 4), "image/png", 7, 9, 2},
+		{"anim.png", pngChunk(pngHeader(6, 2, 2), "acTL", make([]byte, 8)), "image/png", 6, 2, 3},
 		{"l.webp", webpLossless(5, 3, color.NRGBA{R: 9, A: 255}, false), "image/webp", 5, 3, 3},
 		{"la.webp", webpLossless(300, 2, color.NRGBA{A: 7}, true), "image/webp", 300, 2, 4},
 		{"x.webp", webpWithEXIF(17, 13, tiffWithOrientation(binary.LittleEndian, 1)),
@@ -170,6 +171,7 @@ func TestReadTIFF(t *testing.T) {
 }
 
 func TestProbeMediaAndText(t *testing.T) {
+	noise := []byte{0x00, 0x01, 0xfe, 0x9c, 0x00, 0x42, 0x13, 0x88}
 	wavHead := append([]byte("RIFF\x24\x00\x00\x00WAVEfmt "), make([]byte, 24)...)
 	tests := []struct {
 		name     string
@@ -189,8 +191,8 @@ func TestProbeMediaAndText(t *testing.T) {
 		{"data.json", []byte(`{"a": [1, 2, {"b": null}]}`), "application/json", false},
 		{"cut.json", []byte(`{"a": [1, 2, `), "application/json", false},
 		{"main.py", []byte("import os\nprint(os.name)\n"), "text/x-python", false},
-		{"blob.bin", []byte{0x00, 0x01, 0xfe, 0x9c, 0x00, 0x42, 0x13, 0x88}, "application/octet-stream", true},
-		{"blob.mp4", []byte{0x00, 0x01, 0xfe, 0x9c, 0x00, 0x42, 0x13, 0x88}, "video/mp4", true},
+		{"blob.bin", noise, "application/octet-stream", true},
+		{"blob.mp4", noise, "video/mp4", true},
 		{"text.jpg", []byte("not an image at all\n"), "text/plain", false},
 		{"empty", nil, "text/plain", false},
 	}
@@ -280,7 +282,8 @@ func TestProbeReadError(t *testing.T) {
 	for _, good := range []int64{0, 3072} {
 		_, err := Probe(failingReader{big, good}, int64(len(big)), "big.jpg")
 		if !errors.Is(err, errDisk) || !strings.Contains(err.Error(), "big.jpg") {
-			t.Errorf("good=%d: error %v, want one wrapping %v and naming the file", good, err, errDisk)
+			t.Errorf("good=%d: error %v, want one wrapping %v and naming the file",
+				good, err, errDisk)
 		}
 	}
 	if _, err := Probe(bytes.NewReader(nil), -1, "x"); err == nil {
