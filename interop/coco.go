@@ -116,12 +116,35 @@ func ReadCOCO(r io.Reader, file string, images map[string]Image, opts COCOOption
 		labels: map[string]string{},
 		out:    map[string][]map[string]any{},
 	}
-	cr.readCategories(cf.Categories)
-	cr.matchImages(cf.Images, cf.Annotations)
+	anns := make([]cocoAnnotation, len(cf.Annotations))
+	errs := make([]error, len(cf.Annotations))
+	perImage := map[string]int{}
 	for i, raw := range cf.Annotations {
-		cr.readAnnotation(i, raw)
+		if anns[i], errs[i] = decodeCOCOAnnotation(raw); errs[i] == nil {
+			perImage[anns[i].ImageID.String()]++
+		}
+	}
+
+	cr.readCategories(cf.Categories)
+	cr.matchImages(cf.Images, perImage)
+	for i := range anns {
+		pos := fmt.Sprintf("annotations[%d]", i)
+		if errs[i] != nil {
+			cr.problem(pos, "malformed annotation: %v", errs[i])
+			continue
+		}
+		cr.readAnnotation(pos, anns[i])
 	}
 	return cr.out, cr.problems, nil
+}
+
+// decodeCOCOAnnotation decodes one annotations[] entry, numbers kept exact.
+func decodeCOCOAnnotation(raw json.RawMessage) (cocoAnnotation, error) {
+	var a cocoAnnotation
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	err := dec.Decode(&a)
+	return a, err
 }
 
 // problem records a Problem at pos.
@@ -145,8 +168,9 @@ func (cr *cocoReader) readCategories(cats []cocoCategory) {
 }
 
 // matchImages maps COCO image ids to item paths, reporting each image that
-// matches no item (with the number of annotations skipped with it).
-func (cr *cocoReader) matchImages(imgs []cocoImage, anns []json.RawMessage) {
+// matches no item with the number of its annotations (perImage, by image
+// id) skipped with it.
+func (cr *cocoReader) matchImages(imgs []cocoImage, perImage map[string]int) {
 	byBase := map[string][]string{}
 	for p := range cr.images {
 		byBase[path.Base(p)] = append(byBase[path.Base(p)], p)
@@ -158,7 +182,7 @@ func (cr *cocoReader) matchImages(imgs []cocoImage, anns []json.RawMessage) {
 		p, ok := cr.matchImage(im.FileName, byBase)
 		if !ok {
 			cr.problem(pos, "no item matches file_name %q; its %d annotations are skipped",
-				im.FileName, countFor(anns, im.ID))
+				im.FileName, perImage[im.ID.String()])
 			continue
 		}
 		if j, dup := taken[p]; dup {
@@ -191,41 +215,19 @@ func (cr *cocoReader) matchImage(name string, byBase map[string][]string) (strin
 	return "", false
 }
 
-// countFor counts the annotations of one image id, for problem reasons.
-func countFor(anns []json.RawMessage, imageID json.Number) int {
-	n := 0
-	for _, raw := range anns {
-		var a struct {
-			ImageID json.Number `json:"image_id"`
-		}
-		if json.Unmarshal(raw, &a) == nil && a.ImageID == imageID {
-			n++
-		}
-	}
-	return n
-}
-
-// readAnnotation converts annotations[i] and files it under its item.
-func (cr *cocoReader) readAnnotation(i int, raw json.RawMessage) {
-	pos := fmt.Sprintf("annotations[%d]", i)
-	var a cocoAnnotation
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	if err := dec.Decode(&a); err != nil {
-		cr.problem(pos, "malformed annotation: %v", err)
-		return
-	}
-	label, ok := cr.labels[a.CategoryID.String()]
-	if !ok {
-		cr.problem(pos, "unknown category_id %s", a.CategoryID)
-		return
-	}
+// readAnnotation converts the annotation at pos and files it under its item.
+func (cr *cocoReader) readAnnotation(pos string, a cocoAnnotation) {
 	itemPath, ok := cr.items[a.ImageID.String()]
 	if !ok {
 		if !cr.listed[a.ImageID.String()] {
 			cr.problem(pos, "unknown image_id %s", a.ImageID)
 		}
 		return // an unmatched image was reported once, with its count
+	}
+	label, ok := cr.labels[a.CategoryID.String()]
+	if !ok {
+		cr.problem(pos, "unknown category_id %s", a.CategoryID)
+		return
 	}
 
 	anns, reason := cr.convert(a, label, cr.images[itemPath])
@@ -234,7 +236,9 @@ func (cr *cocoReader) readAnnotation(i int, raw json.RawMessage) {
 		return
 	}
 	for _, ann := range anns {
-		ann["metadata"] = map[string]any{COCOMetadataKey: map[string]any{"id": a.ID}}
+		if a.ID != "" {
+			ann["metadata"] = map[string]any{COCOMetadataKey: map[string]any{"id": a.ID}}
+		}
 		cr.out[itemPath] = append(cr.out[itemPath], ann)
 	}
 }

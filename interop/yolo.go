@@ -125,7 +125,11 @@ func WriteYOLO(dir string, images []Image) ([]Problem, error) {
 	for i, l := range labels {
 		classes[l] = i
 	}
-	if err := writeFile(dir, YOLOLabelsFile, []byte(strings.Join(labels, "\n")+"\n")); err != nil {
+	list := ""
+	if len(labels) > 0 {
+		list = strings.Join(labels, "\n") + "\n"
+	}
+	if err := writeFile(dir, YOLOLabelsFile, []byte(list)); err != nil {
 		return problems, err
 	}
 
