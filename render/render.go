@@ -25,8 +25,9 @@ const (
 	FormatPNG  = "png"
 )
 
-// maxPixels bounds the pictures Render decodes (width times height).
-const maxPixels = 200 << 20
+// maxPixels bounds the pictures Render decodes (width times height). A
+// rendering holds about ten bytes per pixel, so this caps it near 700 MB.
+const maxPixels = 64 << 20
 
 // jpegQuality is the quality of JPEG output.
 const jpegQuality = 90
@@ -37,7 +38,8 @@ const (
 	maskTintAlpha    = 115 // about 45%
 )
 
-// ErrTooLarge is returned for a picture with more than maxPixels pixels.
+// ErrTooLarge is returned for a picture of more than 64 megapixels, which
+// Render refuses before decoding it; a caller may show the original instead.
 var ErrTooLarge = errors.New("image too large to render")
 
 // Options controls a rendering.

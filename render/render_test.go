@@ -3,8 +3,12 @@ package render
 import (
 	"bytes"
 	"encoding/base64"
+	"encoding/binary"
+	"errors"
+	"hash/crc32"
 	"image"
 	"image/png"
+	"io"
 	"math"
 	"math/rand/v2"
 	"strings"
@@ -73,15 +77,7 @@ func TestFixtureBinaryMask(t *testing.T) {
 	if ann == nil {
 		t.Fatal("cat fixture has no binary annotation")
 	}
-	url := ann["coordinates"].(string)
-	raw, err := base64.StdEncoding.DecodeString(url[strings.Index(url, ",")+1:])
-	if err != nil {
-		t.Fatal(err)
-	}
-	mask, err := png.Decode(bytes.NewReader(raw))
-	if err != nil {
-		t.Fatal(err)
-	}
+	mask := decodeMaskURL(t, ann["coordinates"].(string))
 	set := func(x, y int) bool {
 		_, _, _, a := mask.At(x, y).RGBA()
 		return a != 0
@@ -259,5 +255,33 @@ func TestStrokeWidthGrows(t *testing.T) {
 	}
 	if math.IsNaN(labelSize(0, 0)) || labelSize(10, 10) < 11 {
 		t.Error("label size below readable")
+	}
+}
+
+// decodeMaskURL decodes a fixture's PNG data URL.
+func decodeMaskURL(t *testing.T, url string) image.Image {
+	t.Helper()
+	raw, err := base64.StdEncoding.DecodeString(url[strings.Index(url, ",")+1:])
+	if err != nil {
+		t.Fatal(err)
+	}
+	mask, err := png.Decode(bytes.NewReader(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return mask
+}
+
+// TestTooLarge patches a PNG header to claim 20000x20000 pixels; Render
+// must refuse it from the header alone.
+func TestTooLarge(t *testing.T) {
+	data := blank(t, 4, 4)
+	ihdr := data[8+8 : 8+8+13] // after the signature, chunk length and type
+	binary.BigEndian.PutUint32(ihdr[0:], 20000)
+	binary.BigEndian.PutUint32(ihdr[4:], 20000)
+	binary.BigEndian.PutUint32(data[8+8+13:], crc32.ChecksumIEEE(data[8+4:8+8+13]))
+	_, err := Render(io.Discard, bytes.NewReader(data), 1, nil, Options{})
+	if !errors.Is(err, ErrTooLarge) {
+		t.Errorf("got %v, want ErrTooLarge", err)
 	}
 }
