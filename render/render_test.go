@@ -7,12 +7,17 @@ import (
 	"errors"
 	"hash/crc32"
 	"image"
+	"image/draw"
+	"image/gif"
 	"image/png"
 	"io"
 	"math"
 	"math/rand/v2"
 	"strings"
 	"testing"
+
+	"golang.org/x/image/bmp"
+	"golang.org/x/image/tiff"
 )
 
 // TestFixtureBoxEdges draws each box of fixture items alone and checks that
@@ -283,5 +288,41 @@ func TestTooLarge(t *testing.T) {
 	_, err := Render(io.Discard, bytes.NewReader(data), 1, nil, Options{})
 	if !errors.Is(err, ErrTooLarge) {
 		t.Errorf("got %v, want ErrTooLarge", err)
+	}
+}
+
+// TestSourceFormats renders GIF, BMP, TIFF, PNG and WebP sources; all give
+// PNG with the shape drawn.
+func TestSourceFormats(t *testing.T) {
+	src := image.NewRGBA(image.Rect(0, 0, 30, 30))
+	draw.Draw(src, src.Bounds(), image.White, image.Point{}, draw.Src)
+	encoders := map[string]func(io.Writer, image.Image) error{
+		"gif":  func(w io.Writer, m image.Image) error { return gif.Encode(w, m, nil) },
+		"bmp":  bmp.Encode,
+		"tiff": func(w io.Writer, m image.Image) error { return tiff.Encode(w, m, nil) },
+		"png":  png.Encode,
+	}
+	ann := box(pt(5, 5), pt(25, 25))
+	for name, enc := range encoders {
+		var data bytes.Buffer
+		if err := enc(&data, src); err != nil {
+			t.Fatal(err)
+		}
+		img, res := drawn(t, data.Bytes(), 1, []map[string]any{ann}, Options{})
+		if res.Format != FormatPNG {
+			t.Errorf("%s: format %q", name, res.Format)
+		}
+		if c := rgb(img, 5, 15); !near(c, LabelColor(""), 8) {
+			t.Errorf("%s: box edge is %v", name, c)
+		}
+	}
+
+	// A 1x1 lossless WebP (VP8L), transparent.
+	webp := "RIFF\x1a\x00\x00\x00WEBPVP8L\x0d\x00\x00\x00\x2f\x00\x00\x00" +
+		"\x10\x07\x10\x11\x11\x88\x88\xfe\x07\x00"
+	var out bytes.Buffer
+	res, err := Render(&out, strings.NewReader(webp), 1, nil, Options{})
+	if err != nil || res.Format != FormatPNG || res.Width != 1 {
+		t.Errorf("webp: %+v, %v", res, err)
 	}
 }
