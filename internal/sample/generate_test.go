@@ -66,14 +66,14 @@ const timeLayout = "2006-01-02T15:04:05.000Z"
 
 func TestGenerate(t *testing.T) {
 	dest := t.TempDir()
-	stats, err := Generate(dest, 40, 7)
+	stats, err := Generate(dest, 24, 7)
 	if err != nil {
 		t.Fatal(err)
 	}
 
 	items := readExport(t, dest)
-	if stats.Items != 40 || len(items) != 40 {
-		t.Fatalf("stats %+v, %d JSON files; want 40 items", stats, len(items))
+	if stats.Items != 24 || len(items) != 24 {
+		t.Fatalf("stats %+v, %d JSON files; want 24 items", stats, len(items))
 	}
 	annotations, datasets, ids := 0, map[string]bool{}, map[string]bool{}
 	for jsonPath, it := range items {
