@@ -422,3 +422,42 @@ func TestWriteCOCOJoinsRingsAndNumbers(t *testing.T) {
 		t.Errorf("categories %+v, want cat=1 dog=2", out.Categories)
 	}
 }
+
+func TestCOCORoundTripDataloopExport(t *testing.T) {
+	images := loadDataloopExport(t)
+	var buf bytes.Buffer
+	problems, err := WriteCOCO(&buf, images)
+	if err != nil || len(problems) > 0 {
+		t.Fatalf("WriteCOCO: %v %v", problems, err)
+	}
+	got, problems, err := ReadCOCO(&buf, "written", byPath(images), COCOOptions{})
+	if err != nil || len(problems) > 0 {
+		t.Fatalf("ReadCOCO: %v %v", problems, err)
+	}
+
+	kinds := map[string]int{}
+	for _, im := range images {
+		back := got[im.Path]
+		if len(back) != len(im.Annotations) {
+			t.Errorf("%s: %d annotations back, want %d", im.Path, len(back), len(im.Annotations))
+			continue
+		}
+		for i, want := range im.Annotations {
+			typ := annotationType(want)
+			kinds[typ]++
+			if annotationType(back[i]) != typ || annotationLabel(back[i]) != annotationLabel(want) {
+				t.Errorf("%s[%d]: %s %q, want %s %q", im.Path, i, annotationType(back[i]),
+					annotationLabel(back[i]), typ, annotationLabel(want))
+				continue
+			}
+			if typ == typeBox {
+				sameBoxes(t, im.Path, im.Annotations[i:i+1], back[i:i+1], 0.01)
+			} else {
+				sameShape(t, im.Path, i, want, back[i])
+			}
+		}
+	}
+	if kinds[typeBox] == 0 || kinds[typeSegment] == 0 || kinds[typeBinary] == 0 {
+		t.Errorf("the fixture should hold boxes, segments and masks: %v", kinds)
+	}
+}
