@@ -104,9 +104,9 @@ func (s *Store) checkBucket(ctx context.Context) error {
 	case resp.Code == "NoSuchBucket":
 		return fmt.Errorf("%s: bucket does not exist (create it, or fix the url)", where)
 	case errors.Is(err, ErrAccessDenied):
-		return fmt.Errorf("%s: access denied (%s): check AWS_ACCESS_KEY_ID and "+
-			"AWS_SECRET_ACCESS_KEY, or AWS_PROFILE and ~/.aws/credentials: %w",
-			where, firstNonEmpty(resp.Code, "403"), ErrAccessDenied)
+		return fmt.Errorf("%s: %w (%s): check AWS_ACCESS_KEY_ID and "+
+			"AWS_SECRET_ACCESS_KEY, or AWS_PROFILE and ~/.aws/credentials",
+			where, ErrAccessDenied, firstNonEmpty(resp.Code, "403"))
 	case errors.Is(err, blob.ErrUnavailable):
 		return fmt.Errorf("%s: endpoint does not answer: %w", where, err)
 	}
