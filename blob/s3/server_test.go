@@ -146,4 +146,3 @@ func openStore(t testing.TB, endpoint, prefix string, opt Options) *Store {
 	t.Cleanup(func() { s.Close() })
 	return s
 }
-
