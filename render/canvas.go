@@ -205,13 +205,13 @@ func (cv *canvas) dot(p point, rad float64, c color.RGBA) {
 	cov.paint(cv, c)
 }
 
-// tint blends c at opacity a over the pixels set in mask, which has the
-// canvas's size.
+// tint blends c at opacity a over the pixels set in mask, whose bounds are
+// in canvas coordinates.
 func (cv *canvas) tint(mask *image.Alpha, c color.RGBA, a uint8) {
-	for y := range cv.h {
-		row := mask.Pix[y*mask.Stride:]
-		for x := range cv.w {
-			if row[x] != 0 {
+	r := mask.Rect.Intersect(image.Rect(0, 0, cv.w, cv.h))
+	for y := r.Min.Y; y < r.Max.Y; y++ {
+		for x := r.Min.X; x < r.Max.X; x++ {
+			if mask.Pix[mask.PixOffset(x, y)] != 0 {
 				cv.blend(x, y, c, a)
 			}
 		}

@@ -11,6 +11,11 @@ type point struct{ X, Y float64 }
 // rect is a float rectangle; Min is inclusive, Max exclusive.
 type rect struct{ Min, Max point }
 
+// grow returns r widened by d on every side.
+func (r rect) grow(d float64) rect {
+	return rect{point{r.Min.X - d, r.Min.Y - d}, point{r.Max.X + d, r.Max.Y + d}}
+}
+
 // number reads a JSON number decoded either as json.Number or float64 (or
 // an int, for annotations built in Go). It rejects NaN and infinities.
 func number(v any) (float64, bool) {

@@ -72,16 +72,22 @@ func drawAll(cv *canvas, anns []map[string]any, s float64, res *Result) error {
 			cv.fillRings(sh.rings, sh.color, segmentFillAlpha)
 		}
 	}
+	dotRadius := 1.5*lw + 1
 	for _, sh := range sc.shapes {
 		cv.strokePaths(sh.rings, true, lw, sh.color)
 		cv.strokePaths(sh.paths, false, lw, sh.color)
 		for _, p := range sh.dots {
-			cv.dot(p, 1.5*lw+1, sh.color)
+			cv.dot(p, dotRadius, sh.color)
 		}
 	}
 	for _, sh := range sc.shapes {
-		if sh.label != "" && !cv.clip(sh.anchor, lw).Empty() {
-			lab.beside(cv, sh.anchor, shortLabel(sh.label), sh.color)
+		// Keep the label off the line or dot it names.
+		anchor := sh.anchor.grow(lw / 2)
+		if len(sh.dots) > 0 {
+			anchor = sh.anchor.grow(dotRadius)
+		}
+		if sh.label != "" && !cv.clip(anchor, 0).Empty() {
+			lab.beside(cv, anchor, shortLabel(sh.label), sh.color)
 		}
 	}
 	lab.captionBar(cv, sc.classes)

@@ -41,8 +41,9 @@ func decodeDataURL(url string) (image.Image, error) {
 	return img, nil
 }
 
-// fitMask returns the mask's non-zero pixels stretched (nearest neighbour)
-// to a w x h canvas as 255, the rest as 0, and the bounds of the set pixels.
+// fitMask stretches the mask (nearest neighbour) to a w x h canvas and
+// returns its non-zero pixels as 255, the rest as 0, cropped to the bounds
+// of the set pixels; nil and an empty rectangle when none is set.
 //
 // A pixel is set when its colour is not black; in a mask that has any
 // transparent pixel, when it is not transparent, since such masks paint
@@ -64,19 +65,26 @@ func fitMask(src image.Image, w, h int) (*image.Alpha, image.Rectangle) {
 		}
 	}
 
-	mask := image.NewAlpha(image.Rect(0, 0, w, h))
+	// Canvas pixel (x, y) shows mask pixel (x*mw/w, y*mh/h).
+	set := func(x, y int) bool { return on[y*b.Dy()/h*b.Dx()+x*b.Dx()/w] }
 	x0, y0, x1, y1 := w, h, 0, 0
 	for y := range h {
-		row := on[y*b.Dy()/h*b.Dx():]
 		for x := range w {
-			if row[x*b.Dx()/w] {
-				mask.Pix[y*mask.Stride+x] = 255
+			if set(x, y) {
 				x0, y0, x1, y1 = min(x0, x), min(y0, y), max(x1, x+1), max(y1, y+1)
 			}
 		}
 	}
 	if x1 == 0 {
-		return mask, image.Rectangle{}
+		return nil, image.Rectangle{}
 	}
-	return mask, image.Rect(x0, y0, x1, y1)
+	mask := image.NewAlpha(image.Rect(x0, y0, x1, y1))
+	for y := y0; y < y1; y++ {
+		for x := x0; x < x1; x++ {
+			if set(x, y) {
+				mask.Pix[mask.PixOffset(x, y)] = 255
+			}
+		}
+	}
+	return mask, mask.Rect
 }

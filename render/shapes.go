@@ -16,7 +16,7 @@ type shape struct {
 	fill   bool         // fill the rings translucently
 	paths  [][]point    // open paths
 	dots   []point      // filled discs
-	mask   *image.Alpha // binary mask at canvas size, 0 or 255
+	mask   *image.Alpha // binary mask (0 or 255) over its part of the canvas
 	anchor rect         // the area the label is written beside
 }
 
@@ -140,8 +140,8 @@ func readBinary(coords any, w, h int) (shape, error) {
 		return shape{}, err
 	}
 	mask, area := fitMask(src, w, h)
-	if area.Empty() {
-		return shape{mask: mask, anchor: boundsOf()}, nil // nothing to label
+	if mask == nil {
+		return shape{anchor: boundsOf()}, nil // an empty mask: nothing to draw
 	}
 	anchor := rect{
 		point{float64(area.Min.X), float64(area.Min.Y)},
