@@ -80,14 +80,15 @@ func drawAll(cv *canvas, anns []map[string]any, s float64, res *Result) error {
 			cv.dot(p, dotRadius, sh.color)
 		}
 	}
+	_, barHeight := lab.captionLayout(cv.w, sc.classes)
 	for _, sh := range sc.shapes {
-		// Keep the label off the line or dot it names.
+		// Keep the label off the line or dot it names, and off the caption.
 		anchor := sh.anchor.grow(lw / 2)
 		if len(sh.dots) > 0 {
 			anchor = sh.anchor.grow(dotRadius)
 		}
 		if sh.label != "" && !cv.clip(anchor, 0).Empty() {
-			lab.beside(cv, anchor, shortLabel(sh.label), sh.color)
+			lab.beside(cv, anchor, shortLabel(sh.label), sh.color, barHeight)
 		}
 	}
 	lab.captionBar(cv, sc.classes)

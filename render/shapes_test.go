@@ -216,6 +216,19 @@ func TestClassCaption(t *testing.T) {
 	if c := rgb(img, 100, 100); c != (color.RGBA{255, 255, 255, 255}) {
 		t.Errorf("picture changed below the caption: %v", c)
 	}
+
+	// A label at the very top goes below the bar, not under it.
+	dog := box(pt(100, 0), pt(190, 120))
+	dog["label"] = "dog"
+	img, res = drawn(t, blank(t, 200, 200), 1, append(anns, dog), Options{})
+	lab, err := newLabeler(labelSize(res.Width, res.Height))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, bar := lab.captionLayout(res.Width, []string{"outdoor"})
+	if c := rgb(img, 104, bar+1); !near(c, LabelColor("dog"), 8) {
+		t.Errorf("below the %d-pixel bar: %v, want the dog label's %v", bar, c, LabelColor("dog"))
+	}
 }
 
 func box(coords ...any) map[string]any { return typed("box", coords) }

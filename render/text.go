@@ -71,40 +71,50 @@ func (l *labeler) draw(cv *canvas, text string, at image.Point, bg color.RGBA) {
 }
 
 // beside writes text just above the top-left corner of anchor, or inside
-// it at the top when there is no room above, kept within the canvas.
-func (l *labeler) beside(cv *canvas, anchor rect, text string, bg color.RGBA) {
+// it at the top when there is no room above, kept within the canvas and
+// below row top.
+func (l *labeler) beside(cv *canvas, anchor rect, text string, bg color.RGBA, top int) {
 	w, h := l.size(text)
 	x := int(math.Floor(math.Max(anchor.Min.X, 0)))
-	top := int(math.Floor(math.Max(anchor.Min.Y, 0)))
-	y := top - h
-	if y < 0 {
-		y = top
+	y0 := int(math.Floor(math.Max(anchor.Min.Y, float64(top))))
+	y := y0 - h
+	if y < top {
+		y = y0
 	}
 	x = max(0, min(x, cv.w-w))
 	y = max(0, min(y, cv.h-h))
 	l.draw(cv, text, image.Pt(x, y), bg)
 }
 
-// captionBar writes labels as chips on a dark bar across the top of the
-// canvas, wrapping onto further rows as needed.
-func (l *labeler) captionBar(cv *canvas, labels []string) {
+// captionLayout places labels as chips in rows across the top of a canvas
+// w pixels wide. It returns each chip's top-left corner and the height of
+// the bar that holds them (0 without labels).
+func (l *labeler) captionLayout(w int, labels []string) ([]image.Point, int) {
 	if len(labels) == 0 {
-		return
+		return nil, 0
 	}
 	_, h := l.size("")
 	gap := l.pad
 	var chips []image.Point
 	x, y := gap, gap
 	for _, label := range labels {
-		w, _ := l.size(shortLabel(label))
-		if x > gap && x+w > cv.w {
+		cw, _ := l.size(shortLabel(label))
+		if x > gap && x+cw > w {
 			x, y = gap, y+h+gap
 		}
 		chips = append(chips, image.Pt(x, y))
-		x += w + gap
+		x += cw + gap
 	}
-	bar := image.Rect(0, 0, cv.w, y+h+gap)
-	cv.fillRect(bar, color.RGBA{0, 0, 0, 255}, 150)
+	return chips, y + h + gap
+}
+
+// captionBar writes labels as chips on a dark bar across the top.
+func (l *labeler) captionBar(cv *canvas, labels []string) {
+	chips, height := l.captionLayout(cv.w, labels)
+	if height == 0 {
+		return
+	}
+	cv.fillRect(image.Rect(0, 0, cv.w, height), color.RGBA{0, 0, 0, 255}, 150)
 	for i, label := range labels {
 		l.draw(cv, shortLabel(label), chips[i], LabelColor(label))
 	}
