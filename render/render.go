@@ -81,7 +81,8 @@ func FormatFor(mimetype string) string {
 // JPEG, else as PNG, unless opt.Format says otherwise. Annotation numbers
 // may be json.Number or float64. Annotations that cannot be drawn are
 // skipped and listed in the Result; only an unreadable picture or a failed
-// write is an error. The same input always gives the same bytes.
+// write is an error. The same input gives the same bytes (for a given Go
+// release), and Render may run in several goroutines at once.
 func Render(w io.Writer, src io.Reader, orientation int, anns []map[string]any,
 	opt Options) (Result, error) {
 	pic, res, err := renderImage(src, orientation, anns, opt)

@@ -14,6 +14,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"strings"
+	"sync"
 	"testing"
 
 	"golang.org/x/image/bmp"
@@ -224,6 +225,31 @@ func TestDeterministic(t *testing.T) {
 	}
 	if !bytes.Equal(a.Bytes(), b.Bytes()) {
 		t.Error("two renderings of the same input differ")
+	}
+}
+
+// TestConcurrent renders in parallel goroutines (run with -race); every
+// result must equal a lone rendering.
+func TestConcurrent(t *testing.T) {
+	src, anns := fixtureItem(t, "cat", ".jpg")
+	var want bytes.Buffer
+	if _, err := Render(&want, bytes.NewReader(src), 1, anns, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	outs := make([]bytes.Buffer, 4)
+	errs := make([]error, len(outs))
+	var wg sync.WaitGroup
+	for i := range outs {
+		wg.Go(func() {
+			_, errs[i] = Render(&outs[i], bytes.NewReader(src), 1, anns, Options{})
+		})
+	}
+	wg.Wait()
+	for i := range outs {
+		if errs[i] != nil || !bytes.Equal(outs[i].Bytes(), want.Bytes()) {
+			t.Errorf("goroutine %d: err %v, same bytes %v", i, errs[i],
+				bytes.Equal(outs[i].Bytes(), want.Bytes()))
+		}
 	}
 }
 
