@@ -238,3 +238,22 @@ func seg(rings ...any) map[string]any { return typed("segment", rings) }
 func typed(typ string, coords any) map[string]any {
 	return map[string]any{"type": typ, "label": "", "coordinates": coords}
 }
+
+// TestSnapshotsIgnored draws a video annotation's first frame only.
+func TestSnapshotsIgnored(t *testing.T) {
+	ann := box(pt(20, 20), pt(60, 60))
+	ann["metadata"] = map[string]any{"system": map[string]any{"snapshots_": []any{
+		map[string]any{"frame": 5.0, "type": "box", "label": "",
+			"data": []any{pt(120, 120), pt(180, 180)}},
+	}}}
+	img, res := drawn(t, blank(t, 200, 200), 1, []map[string]any{ann}, Options{})
+	if len(res.Skipped) != 0 {
+		t.Fatalf("skipped %v", res.Skipped)
+	}
+	if c := rgb(img, 20, 40); !near(c, LabelColor(""), 8) {
+		t.Errorf("frame 0 box missing: %v", c)
+	}
+	if c := rgb(img, 120, 150); c != (color.RGBA{255, 255, 255, 255}) {
+		t.Errorf("a later key frame was drawn: %v", c)
+	}
+}
