@@ -1,0 +1,26 @@
+// Package cache keeps recently read blob bytes of a slow store (S3) on
+// local disk, behind the same blob.Store interface.
+//
+// The cache is chunked: a blob is cached in 4 MiB chunks, fetched when a
+// read first touches them, so playing the start of a large video caches
+// the start, not the whole file. Each chunk is one file under
+//
+//	DIR/blobs/ab/<sha256 of the key>/<chunk index>
+//
+// ending in a CRC-32C of its bytes; a "meta" file beside the chunks names
+// the key and the blob's length. A Reader checks a chunk's CRC when it loads
+// it from disk; a chunk that fails is dropped and fetched again. A content
+// key (64 hex digits) is also checked against the sha256 of the whole blob
+// once every chunk of it is cached (at once for a blob of one chunk); a
+// blob that fails is dropped.
+//
+// Eviction is least recently used over chunks and keeps two limits: the
+// bytes of chunk files stay under maxBytes, and the cache's file system
+// keeps at least minFree bytes free. A blob with an open Reader is pinned:
+// its chunks are not evicted; when nothing can be evicted, the chunk is
+// served without being cached. New rebuilds the index from the files, so
+// the cache survives a restart (recency then follows the files' times).
+//
+// Put, Walk and Delete go to the inner store; Delete also drops the cached
+// chunks.
+package cache
