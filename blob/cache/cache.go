@@ -19,6 +19,10 @@ import (
 // ChunkSize is the length of every cached chunk but a blob's last.
 const ChunkSize = 4 << 20
 
+// backgroundWrites bounds the fetched chunks waiting to be written, so a
+// reader does not wait for the disk unless it falls that far behind.
+const backgroundWrites = 4
+
 // Cache is a blob.Store that serves reads of inner through a chunked disk
 // cache. All methods may be called concurrently.
 type Cache struct {
@@ -36,8 +40,9 @@ type Cache struct {
 	pending int64      // reserved bytes not yet written
 	fills   map[chunkID]*fill
 
-	verifying sync.WaitGroup // whole-blob checks in the background
-	stats     counters
+	background sync.WaitGroup // chunk writes and whole-blob checks
+	writers    chan struct{}  // slots for chunk writes in the background
+	stats      counters
 }
 
 // blobEntry is one blob known to the cache.
@@ -46,6 +51,7 @@ type blobEntry struct {
 	hash     string // sha256 of key: the blob's folder name
 	size     int64
 	pins     int  // open Readers
+	filling  int  // chunks being fetched or written
 	chunks   int  // cached chunks
 	metaSet  bool // the meta file is written
 	verified bool // whole content checked against a content key
@@ -59,13 +65,15 @@ type chunkID struct {
 }
 
 type chunkEntry struct {
-	id   chunkID
-	blob *blobEntry
-	size int64 // file length, CRC included
-	elem *list.Element
+	id      chunkID
+	blob    *blobEntry
+	size    int64 // file length, CRC included
+	elem    *list.Element
+	checked bool // the file passed its CRC check since New
 }
 
-// fill is a chunk being fetched from the inner store; waiters share it.
+// fill is a chunk being fetched from the inner store, then written to
+// disk; readers that ask meanwhile share its data once done is closed.
 type fill struct {
 	done chan struct{}
 	data []byte
@@ -83,10 +91,11 @@ func New(inner blob.Store, dir string, maxBytes, minFree int64) (*Cache, error) 
 	}
 	c := &Cache{
 		inner: inner, dir: dir, maxBytes: maxBytes, minFree: minFree,
-		blobs:  make(map[string]*blobEntry),
-		chunks: make(map[chunkID]*chunkEntry),
-		lru:    list.New(),
-		fills:  make(map[chunkID]*fill),
+		blobs:   make(map[string]*blobEntry),
+		chunks:  make(map[chunkID]*chunkEntry),
+		lru:     list.New(),
+		fills:   make(map[chunkID]*fill),
+		writers: make(chan struct{}, backgroundWrites),
 	}
 	for _, d := range []string{c.tmpDir(), c.blobsDir()} {
 		if err := os.MkdirAll(d, 0o755); err != nil {
@@ -184,17 +193,17 @@ func (c *Cache) Walk(ctx context.Context, fn func(key string, size int64) error)
 	return c.inner.Walk(ctx, fn)
 }
 
-// Close waits for background checks and closes the inner store. The files
-// stay for the next New.
+// Close waits for background writes and checks, and closes the inner
+// store. The files stay for the next New.
 func (c *Cache) Close() error {
-	c.verifying.Wait()
+	c.background.Wait()
 	return c.inner.Close()
 }
 
 // Stats counts what the cache did since New.
 type Stats struct {
-	Hits      int64 // chunk reads served from disk
-	Misses    int64 // chunk reads fetched from the inner store
+	Hits      int64 // chunk loads served without the inner store
+	Misses    int64 // chunk loads fetched from the inner store
 	Bypassed  int64 // fetched chunks not kept, for lack of room
 	Evictions int64 // chunks evicted
 	Corrupt   int64 // chunks or whole blobs that failed their check

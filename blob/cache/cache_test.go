@@ -72,6 +72,7 @@ func TestReadThroughAndHit(t *testing.T) {
 				size, got-fetched)
 		}
 	}
+	c.background.Wait()
 	st := c.Stats()
 	// chunks: 0+1+1+1+2+4 = 9, each missed once, then hit on the re-read.
 	if st.Misses != 9 || st.Hits < 9 || st.Chunks != 9 {
@@ -121,6 +122,7 @@ func TestCapKeptUnderConcurrentReaders(t *testing.T) {
 		})
 	}
 	wg.Wait()
+	c.background.Wait()
 	close(stop)
 	over.Wait()
 
@@ -155,10 +157,12 @@ func TestPinnedBlobNotEvicted(t *testing.T) {
 	if _, err := ra.ReadAt(make([]byte, 2*ChunkSize), 0); err != nil {
 		t.Fatal(err)
 	}
+	c.background.Wait()
 	pathsA := []string{
 		c.chunkPath(chunkID{keyHash(keyA), 0}), c.chunkPath(chunkID{keyHash(keyA), 1}),
 	}
 	readAll(t, c, keyB, b, 1<<20) // needs room that only A's chunks could give
+	c.background.Wait()
 	for _, p := range pathsA {
 		if _, err := os.Stat(p); err != nil {
 			t.Errorf("chunk of the open blob evicted: %v", err)
@@ -170,6 +174,7 @@ func TestPinnedBlobNotEvicted(t *testing.T) {
 
 	ra.Close()
 	readAll(t, c, keyB, b, 1<<20)
+	c.background.Wait()
 	for _, p := range pathsA {
 		if _, err := os.Stat(p); !errors.Is(err, fs.ErrNotExist) {
 			t.Errorf("chunk of the closed blob kept over B: %v", err)
@@ -187,8 +192,8 @@ func TestSurvivesRestart(t *testing.T) {
 	data := randomBytes(2*ChunkSize+5, 3)
 	key := inner.add(data)
 	readAll(t, c, key, data, 1<<20)
+	c.Close() // waits for the chunk writes
 	want := c.Stats()
-	c.Close()
 	os.WriteFile(filepath.Join(dir, "tmp", "w-123"), []byte("half a chunk"), 0o644)
 	os.WriteFile(filepath.Join(filepath.Dir(c.chunkPath(chunkID{keyHash(key), 0})), "9"),
 		[]byte("stray"), 0o644)
@@ -226,6 +231,7 @@ func TestCorruptChunkDetected(t *testing.T) {
 	data := randomBytes(2*ChunkSize, 4)
 	key := inner.add(data)
 	readAll(t, c, key, data, 1<<20)
+	c.background.Wait()
 
 	p := c.chunkPath(chunkID{keyHash(key), 1})
 	raw, err := os.ReadFile(p)
@@ -270,7 +276,7 @@ func TestContentKeyChecked(t *testing.T) {
 	bad[ChunkSize+1] ^= 1
 	inner.set(key, bad)
 	readAll(t, c, key, bad, 1<<20)
-	c.verifying.Wait()
+	c.background.Wait()
 	if st := c.Stats(); st.Corrupt != 2 || st.Chunks != 0 {
 		t.Errorf("tampered large blob: %+v, want 2 corrupt and nothing cached", st)
 	}
@@ -285,6 +291,7 @@ func TestFreeSpaceFloor(t *testing.T) {
 	data := randomBytes(ChunkSize+10, 7)
 	key := inner.add(data)
 	readAll(t, c, key, data, 1<<20)
+	c.background.Wait()
 	if st := c.Stats(); st.Bytes != 0 || st.Bypassed != 2 {
 		t.Errorf("with no free space: %+v, want nothing cached and 2 bypassed", st)
 	}

@@ -64,7 +64,7 @@ func (c *Cache) storeChunk(b *blobEntry, index int64, data []byte) {
 	b.chunks++
 	if int64(b.chunks) == b.chunkCount() && b.chunkCount() > 1 && !b.verified &&
 		isContentKey(b.key) {
-		c.verifying.Add(1)
+		c.background.Add(1)
 		go c.verifyWhole(b)
 	}
 }
@@ -123,7 +123,7 @@ func (c *Cache) removeChunkLocked(e *chunkEntry) {
 }
 
 func (c *Cache) forgetIfEmptyLocked(b *blobEntry) {
-	if b.chunks == 0 && b.pins == 0 && c.blobs[b.key] == b {
+	if b.chunks == 0 && b.pins == 0 && b.filling == 0 && c.blobs[b.key] == b {
 		os.RemoveAll(c.blobDir(b.hash))
 		delete(c.blobs, b.key)
 	}
@@ -199,7 +199,7 @@ func (c *Cache) readChunkFile(id chunkID, want int64) ([]byte, error) {
 // verifyWhole checks a fully cached content blob against its key, and
 // drops it when it fails.
 func (c *Cache) verifyWhole(b *blobEntry) {
-	defer c.verifying.Done()
+	defer c.background.Done()
 	h := sha256.New()
 	for i := range b.chunkCount() {
 		data, err := c.readChunkFile(chunkID{b.hash, i}, b.chunkLen(i))

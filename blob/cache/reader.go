@@ -7,14 +7,15 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"sync"
 
 	"github.com/dlfs/dlfs/blob"
 )
 
-// reader reads a pinned blob chunk by chunk, keeping the last chunk it
-// loaded in memory so that small sequential reads cost one disk read and
-// one CRC check per chunk.
+// reader reads a pinned blob chunk by chunk. It holds the chunk it last
+// touched: open, when the chunk's file has passed its check, or in memory
+// when the chunk was just fetched or checked.
 type reader struct {
 	// read-only after Open
 	c   *Cache
@@ -25,9 +26,16 @@ type reader struct {
 	inner   blob.Reader
 
 	mu     sync.Mutex // protects the following
-	index  int64      // chunk held in data; -1 for none
-	data   []byte     // never written once set: readers copy from it
+	index  int64      // chunk held; -1 for none
+	held   chunkSource
 	closed bool
+}
+
+// chunkSource holds one chunk's bytes: a checked file, or data in memory
+// (never written once set, so concurrent readers may copy from it).
+type chunkSource struct {
+	file *os.File
+	data []byte
 }
 
 var _ blob.Reader = (*reader)(nil)
@@ -43,11 +51,12 @@ func (r *reader) ReadAt(p []byte, off int64) (int, error) {
 	for n < len(p) && off+int64(n) < r.b.size {
 		at := off + int64(n)
 		index := at / ChunkSize
-		data, err := r.chunk(index)
+		end := min(len(p), n+int(r.b.chunkLen(index)-(at-index*ChunkSize)))
+		m, err := r.readChunk(index, p[n:end], at-index*ChunkSize)
+		n += m
 		if err != nil {
 			return n, err
 		}
-		n += copy(p[n:], data[at-index*ChunkSize:])
 	}
 	if n < len(p) {
 		return n, io.EOF
@@ -55,43 +64,61 @@ func (r *reader) ReadAt(p []byte, off int64) (int, error) {
 	return n, nil
 }
 
-func (r *reader) chunk(index int64) ([]byte, error) {
+// readChunk fills p from offset at of chunk index, loading the chunk
+// (outside the lock, since a miss goes to the network) unless held.
+func (r *reader) readChunk(index int64, p []byte, at int64) (int, error) {
 	r.mu.Lock()
 	if r.closed {
 		r.mu.Unlock()
-		return nil, fmt.Errorf("cache read %s: reader closed", r.b.key)
+		return 0, fmt.Errorf("cache read %s: reader closed", r.b.key)
 	}
-	if r.index == index {
-		data := r.data
+	if r.index != index {
 		r.mu.Unlock()
-		return data, nil
+		src, err := r.c.loadChunk(r, index)
+		if err != nil {
+			return 0, err
+		}
+		r.mu.Lock()
+		if r.closed {
+			r.mu.Unlock()
+			src.close()
+			return 0, fmt.Errorf("cache read %s: reader closed", r.b.key)
+		}
+		r.held.close()
+		r.index, r.held = index, src
 	}
-	r.mu.Unlock()
-
-	data, err := r.c.loadChunk(r, index)
+	defer r.mu.Unlock()
+	if r.held.file == nil {
+		return copy(p, r.held.data[at:]), nil
+	}
+	n, err := r.held.file.ReadAt(p, at)
 	if err != nil {
-		return nil, err
+		return n, fmt.Errorf("cache read %s chunk %d: %w", r.b.key, index, err)
 	}
-	r.mu.Lock()
-	r.index, r.data = index, data
-	r.mu.Unlock()
-	return data, nil
+	return n, nil
 }
 
-// loadChunk reads a chunk from disk, or on a miss (or a chunk that fails
-// its check) fetches it once from the inner store, however many readers
-// ask, and caches it.
-func (c *Cache) loadChunk(r *reader, index int64) ([]byte, error) {
+func (s chunkSource) close() {
+	if s.file != nil {
+		s.file.Close()
+	}
+}
+
+// loadChunk returns a chunk from disk, checking its file the first time
+// it is read back; on a miss, or a file that fails its check, it fetches
+// the chunk once from the inner store, however many readers ask, and
+// writes it to disk, in the background while a slot is free.
+func (c *Cache) loadChunk(r *reader, index int64) (chunkSource, error) {
 	id := chunkID{r.b.hash, index}
-	want := r.b.chunkLen(index)
 	c.mu.Lock()
 	if e, ok := c.chunks[id]; ok {
 		c.lru.MoveToFront(e.elem)
+		checked := e.checked
 		c.mu.Unlock()
-		data, err := c.readChunkFile(id, want)
+		src, err := c.readCached(e, checked)
 		if err == nil {
 			c.stats.hits.Add(1)
-			return data, nil
+			return src, nil
 		}
 		if errors.Is(err, errCorrupt) {
 			c.stats.corrupt.Add(1)
@@ -104,22 +131,63 @@ func (c *Cache) loadChunk(r *reader, index int64) ([]byte, error) {
 	if f, ok := c.fills[id]; ok {
 		c.mu.Unlock()
 		<-f.done
-		return f.data, f.err
+		if f.err == nil {
+			c.stats.hits.Add(1)
+		}
+		return chunkSource{data: f.data}, f.err
 	}
 	f := &fill{done: make(chan struct{})}
 	c.fills[id] = f
+	r.b.filling++
 	c.mu.Unlock()
 
 	c.stats.misses.Add(1)
-	f.data, f.err = r.fetch(index, want)
-	if f.err == nil {
+	f.data, f.err = r.fetch(index, r.b.chunkLen(index))
+	close(f.done)
+	if f.err != nil {
+		c.endFill(r.b, id)
+		return chunkSource{}, f.err
+	}
+	select {
+	case c.writers <- struct{}{}:
+		c.background.Add(1)
+		go func() {
+			defer c.background.Done()
+			c.storeChunk(r.b, index, f.data)
+			c.endFill(r.b, id)
+			<-c.writers
+		}()
+	default:
 		c.storeChunk(r.b, index, f.data)
+		c.endFill(r.b, id)
+	}
+	return chunkSource{data: f.data}, nil
+}
+
+// endFill forgets a fill once its chunk is on disk or given up.
+func (c *Cache) endFill(b *blobEntry, id chunkID) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.fills, id)
+	b.filling--
+	c.forgetIfEmptyLocked(b)
+}
+
+// readCached opens a checked chunk file, or reads and checks an
+// unchecked one and marks it checked.
+func (c *Cache) readCached(e *chunkEntry, checked bool) (chunkSource, error) {
+	if checked {
+		f, err := os.Open(c.chunkPath(e.id))
+		return chunkSource{file: f}, err
+	}
+	data, err := c.readChunkFile(e.id, e.blob.chunkLen(e.id.index))
+	if err != nil {
+		return chunkSource{}, err
 	}
 	c.mu.Lock()
-	delete(c.fills, id)
+	e.checked = true
 	c.mu.Unlock()
-	close(f.done)
-	return f.data, f.err
+	return chunkSource{data: data}, nil
 }
 
 // fetch reads a chunk from the inner store; a blob of one chunk under a
@@ -176,7 +244,8 @@ func (r *reader) Close() error {
 		return nil
 	}
 	r.closed = true
-	r.data = nil
+	r.held.close()
+	r.held = chunkSource{}
 	r.mu.Unlock()
 
 	r.c.mu.Lock()
