@@ -205,7 +205,8 @@ func TestSurvivesRestart(t *testing.T) {
 	}
 	readAll(t, c2, key, data, 1<<20)
 	st := c2.Stats()
-	if st.Chunks != want.Chunks || st.Bytes != want.Bytes || st.Misses != 0 || empty.opens.Load() != 0 {
+	if st.Chunks != want.Chunks || st.Bytes != want.Bytes || st.Misses != 0 ||
+		empty.opens.Load() != 0 {
 		t.Errorf("after restart %+v, want %d chunks of %d bytes and no misses", st,
 			want.Chunks, want.Bytes)
 	}

@@ -22,7 +22,8 @@ type Options struct {
 	// the operation fails with blob.ErrUnavailable. Default 60s.
 	MaxRetryTime time.Duration
 	// PartSize is the multipart upload part size; objects larger than it
-	// are uploaded in parts, several at once. Default 16 MiB.
+	// are uploaded in parts, several at once. Default 16 MiB, at least
+	// 5 MiB.
 	PartSize int64
 	// ReadAheadMax is the largest read-ahead block. Default 16 MiB.
 	ReadAheadMax int
@@ -35,6 +36,7 @@ const (
 	defaultRequestTimeout = 20 * time.Second
 	defaultMaxRetryTime   = 60 * time.Second
 	defaultPartSize       = 16 << 20
+	minPartSize           = 5 << 20 // the S3 minimum
 	minReadAhead          = 1 << 20
 	defaultReadAheadMax   = 16 << 20
 	defaultReadAheadReqs  = 3
@@ -53,6 +55,7 @@ func (o Options) withDefaults() Options {
 	if o.PartSize <= 0 {
 		o.PartSize = defaultPartSize
 	}
+	o.PartSize = max(o.PartSize, minPartSize)
 	if o.ReadAheadMax < minReadAhead {
 		o.ReadAheadMax = defaultReadAheadMax
 	}

@@ -3,6 +3,7 @@ package s3
 import (
 	"bytes"
 	"context"
+	"errors"
 	"testing"
 
 	"github.com/minio/minio-go/v7"
@@ -100,5 +101,20 @@ func TestSequentialReadReadsAhead(t *testing.T) {
 	rr.mu.Unlock()
 	if left != 0 {
 		t.Errorf("%d read-ahead blocks left after a seek away", left)
+	}
+}
+
+func TestReplacedObjectFailsOpenReader(t *testing.T) {
+	srv := startServer(t)
+	putObject(t, srv, "v.bin", randomBytes(10000, 1))
+	s := openStore(t, srv.endpoint, "", Options{})
+	r, err := s.Open(context.Background(), LinkKey("v.bin"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	putObject(t, srv, "v.bin", randomBytes(10000, 2))
+	if _, err := r.ReadAt(make([]byte, 100), 0); !errors.Is(err, ErrChanged) {
+		t.Errorf("read of a replaced object: %v, want ErrChanged", err)
 	}
 }

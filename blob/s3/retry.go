@@ -24,6 +24,10 @@ var errStalled = errors.New("no progress within the request timeout")
 // permission; Open's message says which variables to check.
 var ErrAccessDenied = errors.New("access denied")
 
+// ErrChanged means an object was replaced after its Reader was opened; the
+// Reader refuses to mix two versions. Open it again.
+var ErrChanged = errors.New("object changed since it was opened")
+
 const (
 	firstBackoff = 100 * time.Millisecond
 	maxBackoff   = 2 * time.Second
@@ -113,6 +117,8 @@ func mapError(err error) error {
 		return fmt.Errorf("%w: %w", blob.ErrNotFound, err)
 	case isAccessDenied(resp):
 		return fmt.Errorf("%w: %w", ErrAccessDenied, err)
+	case resp.StatusCode == http.StatusPreconditionFailed:
+		return fmt.Errorf("%w: %w", ErrChanged, err)
 	}
 	return err
 }
