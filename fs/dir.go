@@ -19,7 +19,7 @@ type dirNode struct {
 	ds   *meta.Dataset // read-only
 
 	mu   sync.Mutex // protects path
-	path string     // the folder's path in the dataset, "/" for its root
+	path string     // the folder's path when last asked, "/" for the root
 }
 
 var (
@@ -35,10 +35,29 @@ var (
 	_ gofs.NodeStatfser       = (*dirNode)(nil)
 )
 
+// dirPath returns where the folder is now. The inode tree follows renames
+// (go-fuse moves a renamed child), so the path is read from it; a folder
+// no longer in the tree answers the path it was found at.
 func (n *dirNode) dirPath() string {
 	n.mu.Lock()
-	defer n.mu.Unlock()
-	return n.path
+	p := n.path
+	n.mu.Unlock()
+	if p == "/" {
+		return p
+	}
+	name, parent := n.Parent()
+	if parent == nil {
+		return p
+	}
+	pd, ok := parent.Operations().(*dirNode)
+	if !ok {
+		return p
+	}
+	p = joinPath(pd.dirPath(), name)
+	n.mu.Lock()
+	n.path = p
+	n.mu.Unlock()
+	return p
 }
 
 // Lookup finds an entry, or the sidecar of a file entry.

@@ -14,21 +14,30 @@ import (
 	"github.com/dlfs/dlfs/meta"
 )
 
-// fileNode is a file item.
+// fileNode is a file item. It is known by the item's id, which survives
+// renames; dir and name are where it was found (views show items away
+// from their path).
+//
+// Lock order: fileNode.mu, then stage.mu.
 type fileNode struct {
 	gofs.Inode
 	fsys *filesystem
 	ds   *meta.Dataset // read-only
 
-	mu     sync.Mutex // protects the fields below
-	dir    string
-	name   string
-	itemID string
+	mu       sync.Mutex // protects the fields below
+	dir      string
+	name     string
+	itemID   string
+	stage    *stage      // the bytes being written, while a handle has them
+	last     meta.Dirent // the entry last seen, answered once the item is gone
+	seen     bool        // last is set
+	lastBlob string      // the blob the kernel may have cached pages of
 }
 
 var (
 	_ gofs.NodeOpener      = (*fileNode)(nil)
 	_ gofs.NodeGetattrer   = (*fileNode)(nil)
+	_ gofs.NodeSetattrer   = (*fileNode)(nil)
 	_ gofs.NodeGetxattrer  = (*fileNode)(nil)
 	_ gofs.NodeListxattrer = (*fileNode)(nil)
 	_ gofs.FileReader      = (*fileHandle)(nil)
@@ -41,24 +50,57 @@ func (n *fileNode) where() (dir, name, id string) {
 	return n.dir, n.name, n.itemID
 }
 
-// Getattr answers from the folder entry.
+func (n *fileNode) id() string {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.itemID
+}
+
+// entry returns the item's folder entry wherever the item is now. For an
+// item removed while open it answers the entry last seen, with no link.
+func (n *fileNode) entry() (meta.Dirent, bool, error) {
+	_, d, err := n.fsys.cat.ItemEntry(n.ds.ID, n.id())
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if err == nil {
+		n.last, n.seen = d, true
+		return d, true, nil
+	}
+	if errors.Is(err, meta.ErrNotFound) && n.seen {
+		return n.last, false, nil
+	}
+	return meta.Dirent{}, false, err
+}
+
+// Getattr answers from the folder entry, or from the bytes being written.
 func (n *fileNode) Getattr(ctx context.Context, f gofs.FileHandle, out *fuse.AttrOut) syscall.Errno {
-	dir, name, _ := n.where()
-	d, err := n.fsys.cat.Lookup(n.ds.ID, dir, name)
+	d, linked, err := n.entry()
 	if err != nil {
 		return n.fsys.errnoOf("getattr", err)
 	}
 	n.fsys.fillAttr(&d, &out.Attr)
+	if !linked {
+		out.Nlink = 0
+	}
+	if st := n.currentStage(); st != nil {
+		size, mtime := st.attr()
+		out.Size, out.Blocks = uint64(size), (uint64(size)+511)/512
+		if mtime != 0 {
+			setTimes(&out.Attr, mtime)
+		}
+	}
 	return 0
 }
 
-// Open opens the item's blob for reading.
+// Open opens the item's blob for reading, or its bytes for writing.
 func (n *fileNode) Open(ctx context.Context, flags uint32) (gofs.FileHandle, uint32, syscall.Errno) {
-	if flags&(syscall.O_WRONLY|syscall.O_RDWR|syscall.O_TRUNC|syscall.O_APPEND) != 0 {
-		return nil, 0, syscall.EROFS
+	if flags&(syscall.O_WRONLY|syscall.O_RDWR|syscall.O_TRUNC) != 0 {
+		return n.openWrite(ctx, flags)
 	}
-	_, _, id := n.where()
-	rec, err := n.fsys.cat.Record(n.ds.ID, id)
+	if st := n.joinStage(); st != nil {
+		return &writeHandle{node: n, st: st, flags: flags}, 0, 0
+	}
+	rec, err := n.fsys.cat.Record(n.ds.ID, n.id())
 	if err != nil {
 		return nil, 0, n.fsys.errnoOf("open", err)
 	}
@@ -68,11 +110,19 @@ func (n *fileNode) Open(ctx context.Context, flags uint32) (gofs.FileHandle, uin
 	}
 	r, err := store.Open(ctx, rec.Blob)
 	if err != nil {
-		n.fsys.log.Warn("open blob", "item", id, "path", rec.Item.Filename, "err", err)
+		n.fsys.log.Warn("open blob", "item", rec.Item.ID, "path", rec.Item.Filename, "err", err)
 		return nil, 0, n.fsys.errnoOf("open", err)
 	}
-	// The bytes of a blob never change, so the kernel may keep its cache.
-	return &fileHandle{r: r}, fuse.FOPEN_KEEP_CACHE, 0
+	// The bytes of a blob never change, so the kernel may keep its cache
+	// while the item still points at the blob it cached.
+	n.mu.Lock()
+	keep := n.lastBlob == rec.Blob
+	n.lastBlob = rec.Blob
+	n.mu.Unlock()
+	if keep {
+		return &fileHandle{r: r}, fuse.FOPEN_KEEP_CACHE, 0
+	}
+	return &fileHandle{r: r}, 0, 0
 }
 
 // fileHandle reads an open blob.
@@ -90,9 +140,6 @@ func (h *fileHandle) Read(ctx context.Context, dest []byte, off int64) (fuse.Rea
 	}
 	n, err := h.r.ReadAt(dest, off)
 	if err != nil && !errors.Is(err, io.EOF) {
-		if errors.Is(err, blob.ErrUnavailable) {
-			return nil, syscall.EIO
-		}
 		return nil, syscall.EIO
 	}
 	return fuse.ReadResultData(dest[:n]), 0

@@ -23,6 +23,7 @@ func main() {
 			unmountCommand(),
 			datasetsCommand(),
 			showCommand(),
+			gcCommand(),
 		},
 		Before:                 setupLogging,
 		EnableBashCompletion:   true,

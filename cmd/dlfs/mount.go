@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -13,6 +14,7 @@ import (
 
 	"github.com/dlfs/dlfs/blob"
 	"github.com/dlfs/dlfs/blob/backend"
+	"github.com/dlfs/dlfs/blob/local"
 	dlfs "github.com/dlfs/dlfs/fs"
 	"github.com/dlfs/dlfs/meta"
 )
@@ -42,9 +44,17 @@ Every item is a file at its path, its metadata are extended attributes
 (getfattr -d), and X.annotations.json beside each file X holds its
 annotations.
 
+The mount is writable unless --read-only is given or the dataset's files
+are linked in place: copying files in creates items, mv moves them (ids,
+metadata and annotations stay), rm and rmdir remove them, setfattr on
+user.dl.metadata.user.NAME sets user metadata, and saving a JSON array to
+X.annotations.json replaces X's annotations. A file's new bytes are stored
+when it is closed or fsynced.
+
 Examples:
    dlfs mount --dataset fruits ./mnt
-   dlfs mount --read-only ./mnt`,
+   dlfs mount --read-only ./mnt
+   cp -r ~/shots ./mnt/train/ && setfattr -n user.dl.metadata.user.reviewed -v true ./mnt/train/a.jpg`,
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "dataset", Aliases: []string{"d"}, Usage: "mount only dataset `NAME`"},
 			&cli.BoolFlag{Name: "read-only", Aliases: []string{"ro"}, Usage: "refuse every change (EROFS)"},
@@ -71,14 +81,14 @@ Examples:
 
 func runMount(c *cli.Context, opt mountOptions) error {
 	recoverStaleMount(opt.mountpoint)
-	// TODO: the writable mount is not built yet; every mount is read-only
-	// until it is.
-	opt.readOnly = true
 	cat, err := openCatalog(c)
 	if err != nil {
 		return err
 	}
 	defer cat.Close()
+	if err := cleanStaging(cat); err != nil {
+		return err
+	}
 
 	fopt := dlfs.Options{
 		Catalog: cat, ReadOnly: opt.readOnly, AllowOther: opt.allowOther,
@@ -96,6 +106,11 @@ func runMount(c *cli.Context, opt mountOptions) error {
 	if opt.dataset != "" {
 		if fopt.Dataset, err = cat.Dataset(opt.dataset); err != nil {
 			return fmt.Errorf("mount: %w", err)
+		}
+		if !opt.readOnly && strings.HasPrefix(fopt.Dataset.Backend, backend.LinkPrefix) {
+			logger.Info("the dataset's files are linked in place and cannot change; "+
+				"mounting read-only", "dataset", opt.dataset, "backend", fopt.Dataset.Backend)
+			opt.readOnly, fopt.ReadOnly = true, true
 		}
 	}
 	srv, err := dlfs.Mount(opt.mountpoint, fopt)
@@ -126,6 +141,23 @@ func runMount(c *cli.Context, opt mountOptions) error {
 	return nil
 }
 
+// cleanStaging removes what interrupted writes left in the store's staging
+// folder. The catalog lock is held, so no other process writes there.
+func cleanStaging(cat *meta.Catalog) error {
+	st, err := local.New(cat.Dir())
+	if err != nil {
+		return fmt.Errorf("mount: %w", err)
+	}
+	n, err := st.Clean()
+	if err != nil {
+		return fmt.Errorf("mount: %w", err)
+	}
+	if n > 0 {
+		logger.Info("removed leftovers of interrupted writes", "files", n, "store", cat.Dir())
+	}
+	return nil
+}
+
 // recoverStaleMount detaches a dead FUSE mount left at dir by a crashed
 // process ("transport endpoint is not connected").
 func recoverStaleMount(dir string) {
@@ -134,6 +166,9 @@ func recoverStaleMount(dir string) {
 		return
 	}
 	logger.Warn("recovering a stale mount point", "mountpoint", dir)
+	if syscall.Unmount(dir, syscall.MNT_DETACH) == nil {
+		return
+	}
 	if err := unmount(dir, true); err != nil {
 		logger.Warn("could not detach the stale mount", "mountpoint", dir, "err", err)
 	}
