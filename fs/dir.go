@@ -97,7 +97,8 @@ func (n *dirNode) child(ctx context.Context, dir string, d *meta.Dirent, sidecar
 	case meta.KindLink:
 		node = &linkNode{fsys: fsys, target: d.Target, entry: *d}
 	default:
-		node = &fileNode{fsys: fsys, ds: n.ds, dir: dir, name: d.Name, itemID: d.ItemID}
+		node = &fileNode{fsys: fsys, ds: n.ds, dir: dir, name: d.Name, itemID: d.ItemID,
+			last: *d, seen: true}
 	}
 	return n.NewInode(ctx, node, gofs.StableAttr{Mode: modeOf(d), Ino: d.Inode})
 }

@@ -188,9 +188,18 @@ func (h *writeHandle) Write(ctx context.Context, data []byte, off int64) (uint32
 	return uint32(n), 0
 }
 
-// Allocate grows the file to cover off+size (mode 0 only).
+// fallocate(2)'s FALLOC_FL_KEEP_SIZE.
+const fallocKeepSize = 0x1
+
+// Allocate grows the file to cover off+size; with FALLOC_FL_KEEP_SIZE it
+// does nothing, as space is not reserved ahead. Other modes (punching
+// holes, zeroing ranges) answer EOPNOTSUPP.
 func (h *writeHandle) Allocate(ctx context.Context, off, size uint64, mode uint32) syscall.Errno {
-	if mode != 0 {
+	switch mode {
+	case 0:
+	case fallocKeepSize:
+		return 0
+	default:
 		return syscall.EOPNOTSUPP
 	}
 	if end := int64(off + size); end > h.st.sizeNow() {

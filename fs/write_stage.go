@@ -120,7 +120,7 @@ func (st *stage) truncate(size int64) error {
 func (st *stage) setTime(t time.Time) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	st.mtimeNs, st.setMtime = t.UnixNano(), true
+	st.mtimeNs, st.setMtime = t.Truncate(time.Millisecond).UnixNano(), true
 	st.dirty = true
 }
 
@@ -134,7 +134,8 @@ func (st *stage) attr() (int64, int64) {
 func (st *stage) touchLocked() {
 	st.dirty = true
 	if !st.setMtime {
-		st.mtimeNs = time.Now().UnixNano()
+		// Item times keep milliseconds: show what will be stored.
+		st.mtimeNs = time.Now().Truncate(time.Millisecond).UnixNano()
 	}
 }
 
