@@ -88,6 +88,7 @@ type faultProxy struct {
 	choose    atomic.Value // func(n int64) fault
 	requests  atomic.Int64
 	gets      atomic.Int64
+	puts      atomic.Int64 // PUT and POST: uploads and their parts
 	bodyBytes atomic.Int64
 	proxy     *httputil.ReverseProxy
 }
@@ -115,8 +116,11 @@ func (p *faultProxy) setFaults(choose func(n int64) fault) { p.choose.Store(choo
 
 func (p *faultProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	n := p.requests.Add(1) - 1
-	if r.Method == http.MethodGet {
+	switch r.Method {
+	case http.MethodGet:
 		p.gets.Add(1)
+	case http.MethodPut, http.MethodPost:
+		p.puts.Add(1)
 	}
 	switch p.choose.Load().(func(int64) fault)(n) {
 	case faultDelay:

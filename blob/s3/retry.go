@@ -112,11 +112,11 @@ func retryable(err error) bool {
 func mapError(err error) error {
 	resp := errorResponse(err)
 	switch {
+	case isAccessDenied(resp):
+		return fmt.Errorf("%w: %w", ErrAccessDenied, err)
 	case resp.Code == "NoSuchKey" || resp.Code == "NotFound" ||
 		resp.StatusCode == http.StatusNotFound:
 		return fmt.Errorf("%w: %w", blob.ErrNotFound, err)
-	case isAccessDenied(resp):
-		return fmt.Errorf("%w: %w", ErrAccessDenied, err)
 	case resp.StatusCode == http.StatusPreconditionFailed:
 		return fmt.Errorf("%w: %w", ErrChanged, err)
 	}
@@ -134,7 +134,8 @@ func errorResponse(err error) minio.ErrorResponse {
 func isAccessDenied(resp minio.ErrorResponse) bool {
 	switch resp.Code {
 	case "AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch",
-		"InvalidToken", "ExpiredToken", "AuthorizationHeaderMalformed":
+		"InvalidToken", "ExpiredToken", "AuthorizationHeaderMalformed",
+		"XAdminUserNotFound": // versitygw's answer to an unknown access key
 		return true
 	}
 	return resp.StatusCode == http.StatusForbidden

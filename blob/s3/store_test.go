@@ -8,6 +8,8 @@ import (
 	"errors"
 	"io"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -53,9 +55,13 @@ func TestPutOpenReadAt(t *testing.T) {
 			t.Fatalf("put %d bytes: ref %+v, want key %s", size, ref, sha256Hex(data))
 		}
 		wantName := "ds1/blobs/" + ref.Key[:2] + "/" + ref.Key[2:]
-		if _, err := srv.client.StatObject(ctx, testBucket, wantName,
-			minio.StatObjectOptions{}); err != nil {
+		info, err := srv.client.StatObject(ctx, testBucket, wantName, minio.StatObjectOptions{})
+		if err != nil {
 			t.Fatalf("object %s: %v", wantName, err)
+		}
+		// An S3 multipart ETag ends in -PARTS: 12 MiB in 5 MiB parts is 3.
+		if multipart := strings.HasSuffix(info.ETag, "-3"); multipart != (size > 5<<20) {
+			t.Errorf("%d bytes stored with ETag %s: multipart=%v", size, info.ETag, multipart)
 		}
 
 		r, err := s.Open(ctx, ref.Key)
@@ -179,5 +185,56 @@ func TestLinkedObjects(t *testing.T) {
 	}
 	if _, err := s.Stat(ctx, "not-a-key"); !errors.Is(err, blob.ErrNotFound) {
 		t.Fatalf("stat bad key: %v, want ErrNotFound", err)
+	}
+}
+
+func TestPutSkipsExistingObject(t *testing.T) {
+	srv := startServer(t)
+	proxy := startFaultProxy(t, srv.endpoint)
+	s := openStore(t, proxy.endpoint, "p", Options{})
+	ctx := context.Background()
+	data := randomBytes(70000, 8)
+
+	if _, err := s.Put(ctx, bytes.NewReader(data), -1); err != nil {
+		t.Fatal(err)
+	}
+	if proxy.puts.Load() == 0 {
+		t.Fatal("first put sent no upload")
+	}
+	before := proxy.puts.Load()
+	ref, err := s.Put(ctx, bytes.NewReader(data), int64(len(data)))
+	if err != nil || ref.Key != sha256Hex(data) {
+		t.Fatalf("second put: %+v, %v", ref, err)
+	}
+	if n := proxy.puts.Load() - before; n != 0 {
+		t.Errorf("second put of the same bytes sent %d uploads, want none", n)
+	}
+}
+
+func TestCredentialsFromProfile(t *testing.T) {
+	srv := startServer(t)
+	file := filepath.Join(t.TempDir(), "credentials")
+	ini := "[default]\naws_access_key_id = nobody\naws_secret_access_key = wrong\n\n" +
+		"[dlfs]\naws_access_key_id = " + testAccessKey + "\naws_secret_access_key = " +
+		testSecretKey + "\n"
+	if err := os.WriteFile(file, []byte(ini), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("AWS_ACCESS_KEY_ID", "")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "")
+	t.Setenv("AWS_SESSION_TOKEN", "")
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", file)
+	t.Setenv("AWS_CONFIG_FILE", filepath.Join(t.TempDir(), "none"))
+
+	t.Setenv("AWS_PROFILE", "dlfs")
+	s, err := Open(context.Background(), storeURL(srv.endpoint, ""), Options{})
+	if err != nil {
+		t.Fatalf("open with AWS_PROFILE=dlfs: %v", err)
+	}
+	s.Close()
+
+	t.Setenv("AWS_PROFILE", "")
+	if _, err := Open(context.Background(), storeURL(srv.endpoint, ""), Options{}); !errors.Is(err, ErrAccessDenied) {
+		t.Errorf("open with the default profile's wrong keys: %v, want ErrAccessDenied", err)
 	}
 }
