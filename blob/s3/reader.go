@@ -90,9 +90,13 @@ func (r *Reader) ReadAt(p []byte, off int64) (int, error) {
 	blocks := r.coveringLocked(off, off+int64(want))
 	r.mu.Unlock()
 
-	n := r.copyBlocks(blocks, p[:want], off)
+	n, err := r.copyBlocks(blocks, p[:want], off)
+	if err != nil && !errors.Is(err, context.Canceled) {
+		return n, err // retried already: a direct GET would wait as long again
+	}
 	if n < want {
-		m, err := r.s.getRange(r.ctx, "s3 read "+r.key, r.name, r.etag, off+int64(n), p[n:want])
+		var m int
+		m, err = r.s.getRange(r.ctx, "s3 read "+r.key, r.name, r.etag, off+int64(n), p[n:want])
 		n += m
 		if err != nil {
 			return n, err
@@ -183,9 +187,10 @@ func (r *Reader) coveringLocked(off, end int64) []*block {
 }
 
 // copyBlocks waits for blocks in turn and copies what they hold of
-// [off, off+len(p)) into p; it stops at the first failed block, which is
-// dropped so that the caller's direct GET, and later reads, fetch anew.
-func (r *Reader) copyBlocks(blocks []*block, p []byte, off int64) int {
+// [off, off+len(p)) into p. It stops at the first failed block, which is
+// dropped so that later reads fetch anew, and returns its error: a block
+// cancelled by a seek on another goroutine fails with context.Canceled.
+func (r *Reader) copyBlocks(blocks []*block, p []byte, off int64) (int, error) {
 	n := 0
 	for _, b := range blocks {
 		<-b.done
@@ -193,14 +198,14 @@ func (r *Reader) copyBlocks(blocks []*block, p []byte, off int64) int {
 			r.mu.Lock()
 			r.dropBlocksLocked(func(x *block) bool { return x == b })
 			r.mu.Unlock()
-			break
+			return n, b.err
 		}
 		n += copy(p[n:], b.data[off+int64(n)-b.off:])
 		if n == len(p) {
 			break
 		}
 	}
-	return n
+	return n, nil
 }
 
 // Close cancels read-ahead and fails later reads.
