@@ -234,15 +234,7 @@ func TestCorruptChunkDetected(t *testing.T) {
 	readAll(t, c, key, data, 1<<20)
 	c.background.Wait()
 
-	p := c.chunkPath(chunkID{keyHash(key), 1})
-	raw, err := os.ReadFile(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	raw[12345] ^= 0x40
-	if err := os.WriteFile(p, raw, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	flipByte(t, c.chunkPath(chunkID{keyHash(key), 1}), 12345)
 	before := inner.readBytes.Load()
 	readAll(t, c, key, data, 1<<20) // right bytes despite the flipped bit
 	if st := c.Stats(); st.Corrupt != 1 {
@@ -250,6 +242,31 @@ func TestCorruptChunkDetected(t *testing.T) {
 	}
 	if got := inner.readBytes.Load() - before; got != ChunkSize {
 		t.Errorf("refetched %d bytes, want the one chunk (%d)", got, ChunkSize)
+	}
+
+	// A chunk already checked is checked again after a restart.
+	c.Close()
+	flipByte(t, c.chunkPath(chunkID{keyHash(key), 0}), 99)
+	c2, err := New(inner, c.dir, 1<<30, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	readAll(t, c2, key, data, 1<<20)
+	if st := c2.Stats(); st.Corrupt != 1 || st.Misses != 1 {
+		t.Errorf("after restart: %+v, want 1 corrupt chunk fetched again", st)
+	}
+}
+
+// flipByte flips one bit of the byte at off in the file at path.
+func flipByte(t *testing.T, path string, off int) {
+	t.Helper()
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw[off] ^= 0x40
+	if err := os.WriteFile(path, raw, 0o644); err != nil {
+		t.Fatal(err)
 	}
 }
 

@@ -3,7 +3,9 @@
 //
 // The cache is chunked: a blob is cached in 4 MiB chunks, fetched when a
 // read first touches them, so playing the start of a large video caches
-// the start, not the whole file. Each chunk is one file under
+// the start, not the whole file. A fetched chunk is served at once and
+// written to disk in the background (a few at a time; past that the
+// reader waits for the disk). Each chunk is one file under
 //
 //	DIR/blobs/ab/<sha256 of the key>/<chunk index>
 //
