@@ -12,11 +12,10 @@
 // ending in a CRC-32C of its bytes; a "meta" file beside the chunks names
 // the key and the blob's length. A chunk file's CRC is checked the first
 // time it is read back after it was written or found by New; then reads go
-// straight to the file. A chunk that fails is dropped and fetched again. A
-// content
-// key (64 hex digits) is also checked against the sha256 of the whole blob
-// once every chunk of it is cached (at once for a blob of one chunk); a
-// blob that fails is dropped.
+// straight to the file. A chunk that fails is dropped and fetched again.
+// A content key (64 hex digits) is also checked against the sha256 of the
+// whole blob once every chunk of it is cached (at once for a blob of one
+// chunk); a blob that fails is dropped.
 //
 // Eviction is least recently used over chunks and keeps two limits: the
 // bytes of chunk files stay under maxBytes, and the cache's file system
