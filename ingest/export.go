@@ -212,3 +212,32 @@ func relPath(root, file string) (string, error) {
 	}
 	return meta.CleanFilename(path.Clean("/" + filepath.ToSlash(r)))
 }
+
+// ExportDatasetID returns the datasetId of the first item JSON of the
+// export at src, or "" (a plain folder, or no id). A dataset created by
+// importing an export takes that id, so that its items keep their
+// datasetId.
+func ExportDatasetID(src string) string {
+	if !IsExport(src) {
+		return ""
+	}
+	id := ""
+	filepath.WalkDir(filepath.Join(src, "json"), func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(p, ".json") {
+			return err
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return nil
+		}
+		var head struct {
+			DatasetID string `json:"datasetId"`
+		}
+		if json.Unmarshal(data, &head) == nil && meta.IsID(head.DatasetID) {
+			id = head.DatasetID
+			return filepath.SkipAll
+		}
+		return nil
+	})
+	return id
+}

@@ -159,7 +159,7 @@ func (s *Store) MountAt(dir string, args ...string) *Mount {
 	done := make(chan error, 1)
 	go func() { done <- m.cmd.Wait() }()
 	deadline := time.Now().Add(20 * time.Second)
-	for !isMounted(dir) {
+	for !isMounted(dir) || !strings.Contains(m.log.String(), "serving") {
 		select {
 		case err := <-done:
 			s.t.Fatalf("dlfs mount exited before mounting: %v\n%s", err, m.log)

@@ -64,6 +64,13 @@ func validDatasetName(name string) error {
 
 // CreateDataset creates a dataset; ErrExists when the name is taken.
 func (c *Catalog) CreateDataset(name, backend string) (*Dataset, error) {
+	return c.CreateDatasetWithID(name, backend, "")
+}
+
+// CreateDatasetWithID creates a dataset that takes the id wantID when it
+// is a valid id no other dataset has (an import keeps its source's dataset
+// id so); otherwise, or with wantID "", it gets a fresh id.
+func (c *Catalog) CreateDatasetWithID(name, backend, wantID string) (*Dataset, error) {
 	if err := validDatasetName(name); err != nil {
 		return nil, err
 	}
@@ -79,7 +86,13 @@ func (c *Catalog) CreateDataset(name, backend string) (*Dataset, error) {
 		if err != nil {
 			return err
 		}
-		ds = &Dataset{ID: NewID(), Name: name, CreatedAt: Now(), Backend: backend, RootInode: ino}
+		id := NewID()
+		if IsID(wantID) {
+			if _, err := tx.txn.Get(dsKey(wantID)); errors.Is(err, badger.ErrKeyNotFound) {
+				id = wantID
+			}
+		}
+		ds = &Dataset{ID: id, Name: name, CreatedAt: Now(), Backend: backend, RootInode: ino}
 		return tx.putDataset(ds)
 	})
 	return ds, err

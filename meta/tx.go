@@ -160,8 +160,14 @@ func (tx *Tx) putAnnotations(ds string, it *Item, anns []Annotation) (int64, uin
 		if a.ID() == "" {
 			a["id"] = NewID()
 		}
-		a["itemId"] = it.ID
-		a["datasetId"] = it.DatasetID
+		// Annotations keep the ids they came with (an export may hold
+		// items gathered from several datasets); missing ones are filled.
+		if _, ok := a["itemId"].(string); !ok {
+			a["itemId"] = it.ID
+		}
+		if _, ok := a["datasetId"].(string); !ok {
+			a["datasetId"] = it.DatasetID
+		}
 	}
 	data, err := EncodeSidecar(anns)
 	if err != nil {

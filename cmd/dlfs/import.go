@@ -118,7 +118,7 @@ func datasetForImport(cat *meta.Catalog, opt importOptions) (*meta.Dataset, erro
 	}
 	ds, err := cat.Dataset(opt.dataset)
 	if errors.Is(err, meta.ErrNotFound) {
-		return cat.CreateDataset(opt.dataset, want)
+		return cat.CreateDatasetWithID(opt.dataset, want, ingest.ExportDatasetID(opt.src))
 	}
 	if err != nil {
 		return nil, err
