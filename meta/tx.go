@@ -75,6 +75,10 @@ func (tx *Tx) PutItem(ds *Dataset, rec *Record, anns []Annotation) error {
 			return err
 		}
 	}
+	if anns == nil && old != nil {
+		// The stored annotations stay, and so do their counts.
+		it.AnnotationsCount, it.Annotated = old.Item.AnnotationsCount, old.Item.Annotated
+	}
 	annSize, annCount, err := tx.putAnnotations(ds.ID, it, anns)
 	if err != nil {
 		return err
