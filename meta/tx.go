@@ -106,6 +106,9 @@ func (tx *Tx) claimPath(ds *Dataset, it *Item, old *Record) error {
 		if err := tx.txn.Delete(entKey(ds.ID, odir, oname)); err != nil {
 			return err
 		}
+		if err := tx.moveSpecial(ds, old.Item, it); err != nil {
+			return err
+		}
 	}
 	return tx.mkdirAll(ds, dir)
 }
@@ -230,21 +233,20 @@ func (tx *Tx) putEntry(ds *Dataset, rec *Record, annSize int64, annCount uint32)
 			d.Inode = cur.Inode // the folder keeps its number
 		}
 	}
-	if target, ok := LinkTarget(it); ok {
-		d.Kind, d.Target = KindLink, target
+	if err := tx.specialEntry(ds, rec, &d); err != nil {
+		return err
 	}
 	return tx.txn.Set(entKey(ds.ID, dir, name), d.encode())
 }
-
-// LinkTarget reports whether the item shows as a symlink, and where to.
-// Link items are added by the interop work; plain items never are links.
-var LinkTarget = func(it *Item) (string, bool) { return "", false }
 
 // DeleteItem removes an item, its folder entry and its annotations.
 // Folders stay. A missing item is ErrNotFound.
 func (tx *Tx) DeleteItem(ds *Dataset, id string) (*Record, error) {
 	rec, err := tx.record(ds.ID, id)
 	if err != nil {
+		return nil, err
+	}
+	if err := tx.dropSpecial(ds, rec.Item); err != nil {
 		return nil, err
 	}
 	dir, name := SplitPath(rec.Item.Filename)
