@@ -94,6 +94,10 @@ func TestMountShowsExportAsFiles(t *testing.T) {
 			t.Errorf("%s: mtime %s, want %s", fn, mt.UTC(), wantTime)
 		}
 
+		ct, _ := time.Parse(time.RFC3339Nano, it.str("createdAt"))
+		if birth := strings.TrimSpace(sh(t, "stat", "-c", "%W", got)); birth != strconv.FormatInt(ct.Unix(), 10) {
+			t.Errorf("%s: birth time %s, want createdAt %s", fn, birth, it.str("createdAt"))
+		}
 		if id := getfattr(t, got, "user.dl.id"); id != it.str("id") {
 			t.Errorf("%s: user.dl.id %q, want %q", fn, id, it.str("id"))
 		}
