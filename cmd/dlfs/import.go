@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 
 	"github.com/schollz/progressbar/v3"
 	"github.com/urfave/cli/v2"
@@ -18,6 +19,10 @@ type importOptions struct {
 	src     string
 	link    bool
 	quiet   bool
+	backend string // --backend: a new dataset's backend spec
+
+	format      string // --format: coco, yolo or voc for foreign annotations
+	annotations string // --annotations: their file or folder
 }
 
 func importCommand() *cli.Command {
@@ -36,24 +41,36 @@ Exit status: 0 when everything imported, 2 when some inputs were refused
 
 Examples:
    dlfs import --dataset fruits ./export
-   dlfs import --dataset shots --link /data/shots    # no copy: read in place`,
-		Flags: []cli.Flag{
+   dlfs import --dataset shots --link /data/shots    # no copy: read in place
+   dlfs import --dataset shots --backend 's3://bucket/prefix?endpoint=http://127.0.0.1:7070&region=us-east-1&path_style=true' ./export
+   dlfs import --dataset raw --link 's3://bucket/raw?endpoint=...'   # objects in place
+
+With --backend, a new dataset keeps its bytes in that S3 bucket (credentials
+from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or ~/.aws/credentials). With
+--link s3://BUCKET/PREFIX, every object under PREFIX becomes an item read in
+place; only the objects' headers are read.` + importFormatHelp,
+		Flags: append(append([]cli.Flag{
 			&cli.StringFlag{Name: "dataset", Aliases: []string{"d"}, Required: true,
 				Usage: "dataset `NAME`"},
 			&cli.BoolFlag{Name: "link", Usage: "leave the files where they are (linked backend)"},
-		},
+		}, importBackendFlags()...), importFormatFlags()...),
 		Action: func(c *cli.Context) error {
 			if c.NArg() != 1 {
 				return fmt.Errorf("import: want one SRC folder, got %d arguments", c.NArg())
 			}
 			return runImport(c, importOptions{dataset: c.String("dataset"), src: c.Args().First(),
-				link: c.Bool("link"), quiet: c.Bool("quiet")})
+				link: c.Bool("link"), quiet: c.Bool("quiet"),
+				format: c.String("format"), annotations: c.String("annotations"), backend: c.String("backend")})
 		},
 	}
 }
 
 func runImport(c *cli.Context, opt importOptions) error {
-	if _, err := os.Stat(opt.src); err != nil {
+	foreign, err := foreignFormat(opt)
+	if err != nil {
+		return err
+	}
+	if _, err := os.Stat(opt.src); err != nil && !isS3Link(opt) {
 		return fmt.Errorf("import: %w", err)
 	}
 	cat, err := openCatalog(c)
@@ -62,13 +79,20 @@ func runImport(c *cli.Context, opt importOptions) error {
 	}
 	defer cat.Close()
 
+	if err := checkImportBackend(c, opt); err != nil {
+		return err
+	}
 	ds, err := datasetForImport(cat, opt)
 	if err != nil {
 		return err
 	}
-	store, err := openBlobs(c.Context, cat, ds, backend.Options{})
+	bopt, err := backendOptions(c, false)
 	if err != nil {
-		return err
+		return fmt.Errorf("import: %w", err)
+	}
+	store, err := openBlobs(c.Context, cat, ds, bopt)
+	if err != nil {
+		return fmt.Errorf("import: %w", err)
 	}
 	defer store.Close()
 
@@ -83,7 +107,13 @@ func runImport(c *cli.Context, opt importOptions) error {
 			bar.Set(done)
 		}
 	}
-	res, err := ingest.New(cat, ds, store, iopt).Import(c.Context, opt.src)
+	im := ingest.New(cat, ds, store, iopt)
+	var res *ingest.Result
+	if foreign {
+		res, err = importForeign(c.Context, im, opt)
+	} else {
+		res, err = importFrom(c.Context, im, opt)
+	}
 	if bar != nil {
 		bar.Finish()
 		fmt.Fprintln(os.Stderr)
@@ -108,8 +138,10 @@ func runImport(c *cli.Context, opt importOptions) error {
 // datasetForImport finds or creates the dataset, checking that its
 // backend suits the import.
 func datasetForImport(cat *meta.Catalog, opt importOptions) (*meta.Dataset, error) {
-	want := "local"
-	if opt.link {
+	want := firstNonEmpty(opt.backend, "local")
+	if isS3Link(opt) {
+		want = backend.LinkPrefix + opt.src
+	} else if opt.link {
 		spec, err := backend.LinkSpec(ingest.LinkRoot(opt.src))
 		if err != nil {
 			return nil, err
@@ -123,7 +155,8 @@ func datasetForImport(cat *meta.Catalog, opt importOptions) (*meta.Dataset, erro
 	if err != nil {
 		return nil, err
 	}
-	if ds.Backend != want && (opt.link || ds.Backend != "local") {
+	if ds.Backend != want && (opt.link || opt.backend != "" || strings.HasPrefix(ds.Backend,
+		backend.LinkPrefix)) {
 		return nil, fmt.Errorf("import into %s: the dataset's backend is %s, this import "+
 			"needs %s", ds.Name, ds.Backend, want)
 	}
