@@ -55,7 +55,7 @@ Examples:
    dlfs mount --dataset fruits ./mnt
    dlfs mount --read-only ./mnt
    cp -r ~/shots ./mnt/train/ && setfattr -n user.dl.metadata.user.reviewed -v true ./mnt/train/a.jpg`,
-		Flags: []cli.Flag{
+		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "dataset", Aliases: []string{"d"}, Usage: "mount only dataset `NAME`"},
 			&cli.BoolFlag{Name: "read-only", Aliases: []string{"ro"}, Usage: "refuse every change (EROFS)"},
 			&cli.IntFlag{Name: "uid", Value: -1, Usage: "owner of every file (default: you)"},
@@ -64,12 +64,16 @@ Examples:
 			&cli.DurationFlag{Name: "attr-timeout", Value: time.Second,
 				Usage: "how long the kernel caches entries and attributes"},
 			&cli.BoolFlag{Name: "debug-fuse", Usage: "log every FUSE request"},
-		},
+		}, mountBackendFlags()...),
 		Action: func(c *cli.Context) error {
 			if c.NArg() != 1 {
 				return fmt.Errorf("mount: want one MOUNTPOINT, got %d arguments", c.NArg())
 			}
-			return runMount(c, mountOptions{
+			bopt, err := backendOptions(c, true)
+			if err != nil {
+				return fmt.Errorf("mount: %w", err)
+			}
+			return runMount(c, mountOptions{backend: bopt,
 				dataset: c.String("dataset"), mountpoint: c.Args().First(),
 				readOnly: c.Bool("read-only"), uid: c.Int("uid"), gid: c.Int("gid"),
 				allowOther: c.Bool("allow-other"), timeout: c.Duration("attr-timeout"),
@@ -113,6 +117,12 @@ func runMount(c *cli.Context, opt mountOptions) error {
 			opt.readOnly, fopt.ReadOnly = true, true
 		}
 	}
+	remote, err := openRemoteBackends(c.Context, cat, fopt.Dataset, opt.backend)
+	if err != nil {
+		return err
+	}
+	defer remote.closeUnused()
+	fopt.Blobs = remote.blobs
 	srv, err := dlfs.Mount(opt.mountpoint, fopt)
 	if err != nil {
 		return err
