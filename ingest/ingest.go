@@ -104,5 +104,8 @@ func (im *Importer) Import(ctx context.Context, src string) (*Result, error) {
 	if err := im.run(ctx, jobs, &res); err != nil {
 		return &res, fmt.Errorf("import %s: %w", src, err)
 	}
+	if err := im.markSpecials(jobs, &res); err != nil {
+		return &res, fmt.Errorf("import %s: %w", src, err)
+	}
 	return &res, nil
 }

@@ -19,6 +19,7 @@ func main() {
 		Flags: globalFlags(),
 		Commands: []*cli.Command{
 			importCommand(),
+			exportCommand(),
 			mountCommand(),
 			unmountCommand(),
 			datasetsCommand(),
