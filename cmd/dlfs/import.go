@@ -20,6 +20,9 @@ type importOptions struct {
 	link    bool
 	quiet   bool
 	backend string // --backend: a new dataset's backend spec
+
+	format      string // --format: coco, yolo or voc for foreign annotations
+	annotations string // --annotations: their file or folder
 }
 
 func importCommand() *cli.Command {
@@ -45,23 +48,28 @@ Examples:
 With --backend, a new dataset keeps its bytes in that S3 bucket (credentials
 from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or ~/.aws/credentials). With
 --link s3://BUCKET/PREFIX, every object under PREFIX becomes an item read in
-place; only the objects' headers are read.`,
-		Flags: append([]cli.Flag{
+place; only the objects' headers are read.` + importFormatHelp,
+		Flags: append(append([]cli.Flag{
 			&cli.StringFlag{Name: "dataset", Aliases: []string{"d"}, Required: true,
 				Usage: "dataset `NAME`"},
 			&cli.BoolFlag{Name: "link", Usage: "leave the files where they are (linked backend)"},
-		}, importBackendFlags()...),
+		}, importBackendFlags()...), importFormatFlags()...),
 		Action: func(c *cli.Context) error {
 			if c.NArg() != 1 {
 				return fmt.Errorf("import: want one SRC folder, got %d arguments", c.NArg())
 			}
 			return runImport(c, importOptions{dataset: c.String("dataset"), src: c.Args().First(),
-				link: c.Bool("link"), quiet: c.Bool("quiet"), backend: c.String("backend")})
+				link: c.Bool("link"), quiet: c.Bool("quiet"),
+				format: c.String("format"), annotations: c.String("annotations"), backend: c.String("backend")})
 		},
 	}
 }
 
 func runImport(c *cli.Context, opt importOptions) error {
+	foreign, err := foreignFormat(opt)
+	if err != nil {
+		return err
+	}
 	if _, err := os.Stat(opt.src); err != nil && !isS3Link(opt) {
 		return fmt.Errorf("import: %w", err)
 	}
@@ -99,7 +107,13 @@ func runImport(c *cli.Context, opt importOptions) error {
 			bar.Set(done)
 		}
 	}
-	res, err := importFrom(c.Context, ingest.New(cat, ds, store, iopt), opt)
+	im := ingest.New(cat, ds, store, iopt)
+	var res *ingest.Result
+	if foreign {
+		res, err = importForeign(c.Context, im, opt)
+	} else {
+		res, err = importFrom(c.Context, im, opt)
+	}
 	if bar != nil {
 		bar.Finish()
 		fmt.Fprintln(os.Stderr)
