@@ -7,6 +7,7 @@ import (
 	gofs "github.com/hanwen/go-fuse/v2/fs"
 	"github.com/hanwen/go-fuse/v2/fuse"
 
+	"github.com/dlfs/dlfs/blob"
 	"github.com/dlfs/dlfs/meta"
 )
 
@@ -39,6 +40,8 @@ type Env interface {
 	FillAttr(d *meta.Dirent, sidecar bool, out *fuse.Attr)
 	// Errno maps an error to an errno, logging unexpected ones.
 	Errno(op string, err error) syscall.Errno
+	// Blobs returns the blob store of ds, opened once for the mount's life.
+	Blobs(ctx context.Context, ds *meta.Dataset) (blob.Store, error)
 }
 
 // controlDir is MOUNT/.dlfs of one dataset.
@@ -126,3 +129,7 @@ func (fsys *filesystem) FillAttr(d *meta.Dirent, sidecar bool, out *fuse.Attr) {
 }
 
 func (fsys *filesystem) Errno(op string, err error) syscall.Errno { return fsys.errnoOf(op, err) }
+
+func (fsys *filesystem) Blobs(ctx context.Context, ds *meta.Dataset) (blob.Store, error) {
+	return fsys.store(ctx, ds)
+}

@@ -33,6 +33,8 @@ type Source struct {
 	Mimetype    string // metadata.system.mimetype
 	Orientation int    // metadata.system.exif.Orientation, 1 when absent
 	Annotations []byte // the item's annotations JSON (its sidecar)
+
+	key string // Key, computed by SourceOf
 }
 
 // SourceOf reads the preview source of item record rec whose annotations
@@ -54,6 +56,7 @@ func SourceOf(rec *meta.Record, sidecar []byte) (Source, string, bool) {
 	if o, ok := intOf(exif["Orientation"]); ok && o >= 1 && o <= 8 {
 		src.Orientation = o
 	}
+	src.key = src.makeKey()
 	return src, mt, true
 }
 
@@ -69,6 +72,14 @@ func (s *Source) Format() string { return render.FormatFor(s.Mimetype) }
 // Key returns the cache key of the preview: a hash of everything the
 // rendering depends on.
 func (s *Source) Key() string {
+	if s.key != "" {
+		return s.key
+	}
+	return s.makeKey()
+}
+
+// makeKey computes Key.
+func (s *Source) makeKey() string {
 	anns := sha256.Sum256(s.Annotations)
 	h := sha256.New()
 	var num [8]byte
