@@ -25,6 +25,7 @@ func main() {
 			datasetsCommand(),
 			showCommand(),
 			gcCommand(),
+			renderCommand(),
 		},
 		Before:                 setupLogging,
 		EnableBashCompletion:   true,

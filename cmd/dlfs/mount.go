@@ -101,6 +101,7 @@ func runMount(c *cli.Context, opt mountOptions) error {
 			return openBlobs(ctx, cat, ds, opt.backend)
 		},
 	}
+	fopt.Views = append(fopt.Views, dlfs.NewPreviewView(cat.Dir(), logger))
 	if opt.uid >= 0 {
 		fopt.UID = uint32(opt.uid)
 	}
