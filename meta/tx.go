@@ -86,6 +86,9 @@ func (tx *Tx) PutItem(ds *Dataset, rec *Record, anns []Annotation) error {
 	if err := tx.putRecord(ds.ID, rec); err != nil {
 		return err
 	}
+	if err := tx.reindex(ds.ID, rec, anns); err != nil {
+		return fmt.Errorf("item %s: index: %w", it.ID, err)
+	}
 	return tx.putEntry(ds, rec, annSize, annCount)
 }
 
@@ -248,6 +251,9 @@ func (tx *Tx) DeleteItem(ds *Dataset, id string) (*Record, error) {
 	}
 	if err := tx.dropSpecial(ds, rec.Item); err != nil {
 		return nil, err
+	}
+	if err := tx.unindex(ds.ID, id); err != nil {
+		return nil, fmt.Errorf("item %s: index: %w", id, err)
 	}
 	dir, name := SplitPath(rec.Item.Filename)
 	for _, k := range [][]byte{itemKey(ds.ID, id), annKey(ds.ID, id), entKey(ds.ID, dir, name)} {
