@@ -10,9 +10,11 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 
 	"github.com/dgraph-io/badger/v4"
+	"github.com/dgraph-io/badger/v4/pb"
 )
 
 // Catalog is the Badger index of a store: datasets, items, folders and
@@ -30,6 +32,10 @@ type Catalog struct {
 	// and path checks never race (Badger would retry them on conflict,
 	// but serial writes are simpler to reason about and fast enough).
 	writeMu sync.Mutex
+
+	refs     atomic.Int32 // Open and Retain calls not yet closed
+	barriers sync.Map     // barrier number -> chan struct{}, see Barrier
+	barrierN atomic.Uint64
 }
 
 // Options tune Open.
@@ -74,6 +80,7 @@ func Open(dir string, opt Options) (*Catalog, error) {
 		return nil, fmt.Errorf("open catalog in %s: inode sequence: %w", dir, err)
 	}
 	c.inodes = seq
+	c.refs.Store(1)
 	return c, nil
 }
 
@@ -104,8 +111,19 @@ func (c *Catalog) takeLock() error {
 // Dir returns the store folder.
 func (c *Catalog) Dir() string { return c.dir }
 
-// Close releases the catalog and its lock.
+// Retain adds a reference to the catalog, for code that shares it with
+// another user (a mount running commands in-process): the catalog stays
+// open until Close has been called once for Open and once per Retain.
+func (c *Catalog) Retain() *Catalog {
+	c.refs.Add(1)
+	return c
+}
+
+// Close drops a reference; the last one releases the catalog and its lock.
 func (c *Catalog) Close() error {
+	if c.refs.Add(-1) > 0 {
+		return nil
+	}
 	c.seqMu.Lock()
 	err := c.inodes.Release()
 	c.seqMu.Unlock()
@@ -173,3 +191,85 @@ func (b badgerLogger) Errorf(f string, a ...any)   { b.log(slog.LevelError, f, a
 func (b badgerLogger) Warningf(f string, a ...any) { b.log(slog.LevelWarn, f, a...) }
 func (b badgerLogger) Infof(f string, a ...any)    { b.log(slog.LevelDebug, f, a...) }
 func (b badgerLogger) Debugf(f string, a ...any)   { b.log(slog.LevelDebug, f, a...) }
+
+// Change names a folder entry that a committed transaction wrote or
+// removed: an item or folder created, changed, moved or deleted.
+type Change struct {
+	DatasetID string
+	Dir, Name string // the entry's folder ("/" for the root) and name
+}
+
+// datasetIDLen is the length of a dataset id in keys.
+const datasetIDLen = 24
+
+// barrierPrefix marks the keys Barrier removes; they are never stored.
+const barrierPrefix = "!barrier/"
+
+// Watch calls fn, from one goroutine and in commit order, for every folder
+// entry change committed after Watch starts, until ctx ends; it then
+// returns ctx's error. Changes reach fn shortly after their commit; use
+// Barrier to wait for them.
+func (c *Catalog) Watch(ctx context.Context, fn func(Change)) error {
+	matches := []pb.Match{{Prefix: []byte{pEntry}}, {Prefix: []byte(barrierPrefix)}}
+	return c.db.Subscribe(ctx, func(kvs *badger.KVList) error {
+		for _, kv := range kvs.Kv {
+			if n, ok := strings.CutPrefix(string(kv.Key), barrierPrefix); ok {
+				if ch, ok := c.barriers.LoadAndDelete(n); ok {
+					close(ch.(chan struct{}))
+				}
+				continue
+			}
+			rest := string(kv.Key[1:])
+			if len(rest) < datasetIDLen {
+				continue
+			}
+			dir, name, ok := strings.Cut(rest[datasetIDLen:], "\x00")
+			if ok {
+				fn(Change{DatasetID: rest[:datasetIDLen], Dir: dir, Name: name})
+			}
+		}
+		return nil
+	}, matches)
+}
+
+// Barrier returns once every change committed before it has been passed
+// to a running Watch, or with ctx's error.
+func (c *Catalog) Barrier(ctx context.Context) error {
+	n := strconv.FormatUint(c.barrierN.Add(1), 10)
+	ch := make(chan struct{})
+	c.barriers.Store(n, ch)
+	defer c.barriers.Delete(n)
+	err := c.db.Update(func(txn *badger.Txn) error {
+		return txn.Delete([]byte(barrierPrefix + n))
+	})
+	if err != nil {
+		return fmt.Errorf("catalog barrier: %w", err)
+	}
+	select {
+	case <-ch:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// CountItems returns the number of items of dataset dsID, from the keys
+// alone.
+func (c *Catalog) CountItems(dsID string) (int, error) {
+	n := 0
+	err := c.view(func(txn *badger.Txn) error {
+		opt := badger.DefaultIteratorOptions
+		opt.PrefetchValues = false
+		opt.Prefix = itemPrefix(dsID)
+		it := txn.NewIterator(opt)
+		defer it.Close()
+		for it.Rewind(); it.Valid(); it.Next() {
+			n++
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("count items of %s: %w", dsID, err)
+	}
+	return n, nil
+}
