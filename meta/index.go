@@ -58,20 +58,28 @@ func annotationIndexField(field string) string {
 	return ""
 }
 
-// indexEntries returns the sorted, distinct index entries
-// ("<field>\x00<value>") of an item in its generic JSON form.
-func itemIndexEntries(item map[string]any) [][]byte {
+// itemIndexEntries returns the sorted, distinct index entries
+// ("<field>\x00<value>") of an item, read from its fields the way they
+// appear in the item's JSON (Item.Map), without encoding it.
+func itemIndexEntries(it *Item) [][]byte {
 	var ents [][]byte
 	emit := func(field string, val []byte) {
 		ents = append(ents, append(fieldPrefix(field), val...))
 	}
+	top := map[string]any{"dir": it.Dir, "filename": it.Filename,
+		"annotated": it.Annotated, "metadata": it.Metadata}
+	for k, v := range map[string]string{"createdAt": it.CreatedAt, "updatedAt": it.UpdatedAt} {
+		if v != "" { // omitted from the JSON when empty
+			top[k] = v
+		}
+	}
 	for _, f := range IndexedFields {
-		if v, ok := lookupObject(item, f); ok {
+		if v, ok := lookupObject(top, f); ok {
 			walkIndexValue(f, v, emit)
 		}
 	}
-	if v, ok := lookupObject(item, "metadata.user"); ok {
-		if m, ok := v.(map[string]any); ok {
+	if v, ok := lookupObject(top, "metadata.user"); ok {
+		if m, ok := asObject(v); ok {
 			for k, c := range m {
 				if validIndexKey(k) {
 					walkIndexValue(userPrefix+k, c, emit)
@@ -80,6 +88,29 @@ func itemIndexEntries(item map[string]any) [][]byte {
 		}
 	}
 	return sortEntries(ents)
+}
+
+// asObject returns v as a JSON object, converting other Go maps.
+func asObject(v any) (map[string]any, bool) {
+	if m, ok := v.(map[string]any); ok {
+		return m, true
+	}
+	j, _ := jsonForm(v)
+	m, ok := j.(map[string]any)
+	return m, ok
+}
+
+// jsonForm returns v as encoding/json decodes it (numbers as json.Number),
+// for values set by Go code in types other than the decoded ones; ok is
+// false when v has no JSON form.
+func jsonForm(v any) (out any, ok bool) {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return nil, false
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	return out, dec.Decode(&out) == nil
 }
 
 // annotationIndexEntries returns the index entries of an item's
@@ -161,7 +192,13 @@ func walkIndexValue(field string, v any, emit func(field string, val []byte)) {
 			emit(field, encodeNumber(nil, f))
 			return
 		}
-		emit(field, []byte{tagObject}) // present, of no comparable kind
+		if _, num := v.(json.Number); !num { // else a number out of float64 range
+			if j, ok := jsonForm(v); ok {
+				walkIndexValue(field, j, emit)
+				return
+			}
+		}
+		emit(field, []byte{tagObject}) // present, but JSON cannot hold it
 	}
 }
 
@@ -185,11 +222,7 @@ func jsonNumber(v any) (float64, bool) {
 // just written in this transaction. With anns nil the item's annotations
 // did not change, and their entries are kept as they were.
 func (tx *Tx) reindex(ds string, rec *Record, anns []Annotation) error {
-	item, err := rec.Item.Map()
-	if err != nil {
-		return err
-	}
-	ents := itemIndexEntries(item)
+	ents := itemIndexEntries(rec.Item)
 	old, err := tx.indexEntryList(ds, rec.Item.ID)
 	if err != nil {
 		return err
