@@ -3,12 +3,16 @@ package integration
 import (
 	"bytes"
 	"encoding/json"
+	"io"
 	"math"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/creack/pty"
 )
 
 // decodeJSONFile decodes a JSON file with numbers kept as json.Number, so
@@ -362,5 +366,33 @@ func TestYOLOAndVOCRoundTrip(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// dlfs export draws a progress bar on a terminal, and prints nothing to
+// stderr otherwise.
+func TestExportProgressOnlyOnTerminal(t *testing.T) {
+	s := newStore(t)
+	importFixture(t, s, "orig")
+	_, errOut, code := s.Run("export", "--dataset", "orig", filepath.Join(t.TempDir(), "plain"))
+	if code != 0 || errOut != "" {
+		t.Errorf("export off a terminal: exit %d, stderr %q, want 0 and nothing", code, errOut)
+	}
+
+	cmd := exec.Command(dlfsBin, "export", "--dataset", "orig", filepath.Join(t.TempDir(), "tty"))
+	cmd.Env = append(os.Environ(), "DLFS_STORE="+s.Dir, "TERM=xterm")
+	tty, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: 24, Cols: 120})
+	if err != nil {
+		t.Fatalf("start dlfs export on a terminal: %v", err)
+	}
+	defer tty.Close()
+	var screen bytes.Buffer
+	io.Copy(&screen, tty) // ends when the process closes the terminal
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("dlfs export on a terminal: %v\n%s", err, screen.String())
+	}
+	if out := screen.String(); !strings.Contains(out, "exporting") ||
+		!strings.Contains(out, "15/15") {
+		t.Errorf("no progress bar on the terminal:\n%q", out)
 	}
 }
