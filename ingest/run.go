@@ -22,8 +22,10 @@ type prepared struct {
 	err       error
 }
 
-// batchItems bounds the items stored by one catalog transaction.
-const batchItems = 256
+// batchItems bounds the items stored by one catalog transaction. Larger
+// batches spread a commit's cost over more items; a batch too big for one
+// transaction is split (see storeBatch).
+const batchItems = 1024
 
 // run prepares the jobs in parallel and stores them in batches.
 func (im *Importer) run(ctx context.Context, jobs []job, res *Result) error {
@@ -83,7 +85,8 @@ func (im *Importer) run(ctx context.Context, jobs []job, res *Result) error {
 	return im.storeBatch(batch, res)
 }
 
-// store writes a batch in one transaction; when that fails, item by item,
+// storeBatch writes a batch in one transaction. A batch too big for one
+// transaction is stored in halves; when it fails otherwise, item by item,
 // so that one bad item is reported and the others are kept.
 func (im *Importer) storeBatch(batch []prepared, res *Result) error {
 	if len(batch) == 0 {
@@ -103,6 +106,19 @@ func (im *Importer) storeBatch(batch []prepared, res *Result) error {
 		}
 		return nil
 	}
+	if meta.IsTxnTooBig(err) && len(batch) > 1 {
+		half := len(batch) / 2
+		if err := im.storeBatch(batch[:half], res); err != nil {
+			return err
+		}
+		return im.storeBatch(batch[half:], res)
+	}
+	return im.storeEach(batch, res)
+}
+
+// storeEach writes the items of a batch one transaction each, reporting
+// the ones refused.
+func (im *Importer) storeEach(batch []prepared, res *Result) error {
 	for _, p := range batch {
 		err := im.cat.Update(func(tx *meta.Tx) error { return tx.PutItem(im.ds, p.rec, p.job.anns) })
 		if errors.Is(err, meta.ErrExists) || errors.Is(err, meta.ErrBadPath) ||
