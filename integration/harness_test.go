@@ -153,6 +153,7 @@ func (s *Store) MountAt(dir string, args ...string) *Mount {
 	m.cmd = exec.Command(dlfsBin, append(append([]string{"mount"}, args...), dir)...)
 	m.cmd.Env = append(os.Environ(), "DLFS_STORE="+s.Dir)
 	m.cmd.Stdout, m.cmd.Stderr = m.log, m.log
+	m.cmd.WaitDelay = time.Second
 	if err := m.cmd.Start(); err != nil {
 		s.t.Fatalf("start dlfs mount: %v", err)
 	}
@@ -171,7 +172,6 @@ func (s *Store) MountAt(dir string, args ...string) *Mount {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	m.cmd.WaitDelay = time.Second
 	s.t.Cleanup(func() { m.Unmount(done) })
 	m.waitc = done
 	return m

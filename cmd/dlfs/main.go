@@ -24,6 +24,7 @@ func main() {
 			unmountCommand(),
 			datasetsCommand(),
 			showCommand(),
+			findCommand(),
 			gcCommand(),
 			renderCommand(),
 		},

@@ -102,6 +102,7 @@ func runMount(c *cli.Context, opt mountOptions) error {
 		},
 	}
 	fopt.Views = append(fopt.Views, dlfs.NewPreviewView(cat.Dir(), logger))
+	fopt.Views = append(fopt.Views, dlfs.NewQueryView(opt.timeout, logger))
 	if opt.uid >= 0 {
 		fopt.UID = uint32(opt.uid)
 	}
