@@ -3,9 +3,11 @@ package integration
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -311,4 +313,92 @@ func writeInputFile(t *testing.T, file, text string) {
 	if err := os.WriteFile(file, []byte(text), 0o644); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// withOrientation returns a JPEG with an EXIF APP1 segment saying
+// orientation o inserted after its JFIF segment.
+func withOrientation(t *testing.T, jpeg []byte, o byte) []byte {
+	t.Helper()
+	if len(jpeg) < 20 || jpeg[2] != 0xff || jpeg[3] != 0xe0 {
+		t.Fatal("not a JFIF JPEG")
+	}
+	at := 4 + int(jpeg[4])<<8 + int(jpeg[5])
+	tiff := []byte{'I', 'I', 42, 0, 8, 0, 0, 0, // little-endian, IFD at 8
+		1, 0, // one entry: Orientation, SHORT, count 1
+		0x12, 0x01, 3, 0, 1, 0, 0, 0, o, 0, 0, 0,
+		0, 0, 0, 0} // no next IFD
+	app1 := append([]byte{0xff, 0xe1, 0, byte(2 + 6 + len(tiff)), 'E', 'x', 'i', 'f', 0, 0},
+		tiff...)
+	out := append(append(append([]byte{}, jpeg[:at]...), app1...), jpeg[at:]...)
+	return out
+}
+
+// YOLO boxes are normalised by the displayed size: for EXIF orientations
+// 5 to 8 the stored width and height swap, on import and on export.
+func TestYOLORotatedImage(t *testing.T) {
+	jpeg, err := os.ReadFile(filepath.Join(fixtures(t), "dataloop-export", "items",
+		"000000000030.jpg")) // 640x428 stored, so 428x640 shown at orientation 6
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := t.TempDir()
+	writeInputFile(t, filepath.Join(src, "images", "rot.jpg"), string(withOrientation(t, jpeg, 6)))
+	writeInputFile(t, filepath.Join(src, "labels", "labels.txt"), "thing\n")
+	line := "0 0.25 0.5 0.5 0.25"
+	writeInputFile(t, filepath.Join(src, "labels", "rot.txt"), line+"\n")
+
+	s := newStore(t)
+	s.MustRun("import", "--dataset", "r", "--format", "yolo", src)
+	var item struct {
+		Metadata struct {
+			System struct {
+				Width, Height int
+				Exif          struct{ Orientation int }
+			}
+		}
+		Annotations []struct {
+			Coordinates []struct{ X, Y float64 }
+		}
+	}
+	if err := json.Unmarshal([]byte(s.MustRun("show", "-a", "--dataset", "r", "/rot.jpg")),
+		&item); err != nil {
+		t.Fatal(err)
+	}
+	sys := item.Metadata.System
+	if sys.Width != 640 || sys.Height != 428 || sys.Exif.Orientation != 6 {
+		t.Fatalf("system metadata %+v, want 640x428 at orientation 6", sys)
+	}
+	// Centre (0.25*428, 0.5*640), size (0.5*428, 0.25*640).
+	want := []float64{0, 240, 214, 400}
+	if len(item.Annotations) != 1 || len(item.Annotations[0].Coordinates) != 2 {
+		t.Fatalf("annotations %+v, want one box", item.Annotations)
+	}
+	c := item.Annotations[0].Coordinates
+	if got := []float64{c[0].X, c[0].Y, c[1].X, c[1].Y}; !closeTo(got, want) {
+		t.Errorf("box %v, want %v", got, want)
+	}
+
+	out := filepath.Join(t.TempDir(), "out")
+	s.MustRun("export", "--dataset", "r", "--format", "yolo", out)
+	data, err := os.ReadFile(filepath.Join(out, "labels", "rot.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := strings.Fields(string(data))
+	for i, w := range strings.Fields(line) {
+		if i >= len(got) || math.Abs(parseF(t, got[i])-parseF(t, w)) > 1e-6 {
+			t.Errorf("exported line %q, want %q", strings.TrimSpace(string(data)), line)
+			break
+		}
+	}
+}
+
+// parseF parses a decimal number.
+func parseF(t *testing.T, s string) float64 {
+	t.Helper()
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
 }
