@@ -298,3 +298,59 @@ func addUserItems(t *testing.T, cat *meta.Catalog, ds *meta.Dataset) {
 		t.Fatal(err)
 	}
 }
+
+// TestSearchAfterChanges replaces, moves and deletes fixture items and
+// checks that indexed answers follow and equal full scans.
+func TestSearchAfterChanges(t *testing.T) {
+	cat, ds := importFixture(t)
+	err := cat.Update(func(tx *meta.Tx) error {
+		giraffe, err := cat.ItemByPath(ds, s072)
+		if err != nil {
+			return err
+		}
+		zebra := []meta.Annotation{{"label": "zebra", "type": "box"}}
+		if err := tx.PutItem(ds, giraffe, zebra); err != nil {
+			return err
+		}
+		moved, err := cat.ItemByPath(ds, fCat)
+		if err != nil {
+			return err
+		}
+		moved.Item.Filename = "/sub/cat.jpg"
+		if err := tx.PutItem(ds, moved, nil); err != nil {
+			return err
+		}
+		gone, err := cat.ItemByPath(ds, f034)
+		if err != nil {
+			return err
+		}
+		_, err = tx.DeleteItem(ds, gone.Item.ID)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for q, want := range map[string][]string{
+		"label=giraffe":           {f025},
+		"label=zebra":             {s072},
+		"label=cat":               {"/sub/cat.jpg"},
+		"dir=/ and size=34939":    {},
+		"size=34939":              {"/sub/cat.jpg"},
+		"filename=/sub/c*":        {"/sub/cat.jpg"},
+		"size>400000":             {s061},
+		"annotation.type=segment": {"/sub/cat.jpg"},
+	} {
+		parsed, err := query.Parse(q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res := search(t, cat, ds, parsed, meta.SearchOptions{})
+		scan := search(t, cat, ds, parsed, meta.SearchOptions{FullScan: true})
+		if got := filenames(res); !slices.Equal(got, want) || res.Explain.Index == "" {
+			t.Errorf("%s: %q (%s), want %q from an index", q, got, res.Explain, want)
+		}
+		if !slices.Equal(filenames(scan), want) {
+			t.Errorf("%s: full scan %q, want %q", q, filenames(scan), want)
+		}
+	}
+}
