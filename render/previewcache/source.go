@@ -27,7 +27,7 @@ var renderable = map[string]bool{
 // Source is what one item's preview is made of.
 type Source struct {
 	ItemID      string
-	Name        string // the item's name in its folder
+	Name        string // the last element of the item's filename
 	Blob        string // the blob key of the item's bytes
 	Size        int64  // the item's length in bytes
 	Mimetype    string // metadata.system.mimetype
@@ -47,11 +47,9 @@ func SourceOf(rec *meta.Record, sidecar []byte) (Source, string, bool) {
 	if it.Type == meta.TypeDir || rec.Blob == "" || !Renderable(mt) {
 		return Source{}, mt, false
 	}
-	src := Source{ItemID: it.ID, Name: it.Name, Blob: rec.Blob, Size: it.Size(),
+	src := Source{ItemID: it.ID, Blob: rec.Blob, Size: it.Size(),
 		Mimetype: mt, Orientation: 1, Annotations: sidecar}
-	if src.Name == "" {
-		_, src.Name = meta.SplitPath(it.Filename)
-	}
+	_, src.Name = meta.SplitPath(it.Filename) // the item's "name" field may differ
 	exif, _ := sys["exif"].(map[string]any)
 	if o, ok := intOf(exif["Orientation"]); ok && o >= 1 && o <= 8 {
 		src.Orientation = o

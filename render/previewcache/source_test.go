@@ -48,7 +48,7 @@ func TestSourceOf(t *testing.T) {
 		if exif != nil {
 			sys["exif"] = exif
 		}
-		return &meta.Record{Blob: "k", Item: &meta.Item{ID: "i", Filename: "/x/a.jpg",
+		return &meta.Record{Blob: "k", Item: &meta.Item{ID: "i", Filename: "/x/a.jpg", Name: "b",
 			Type: typ, Metadata: map[string]any{"system": sys}}}
 	}
 	src, _, ok := SourceOf(item("file", "image/jpeg",
