@@ -179,7 +179,8 @@ func specialExport(t *testing.T) string {
 // Special items through a real mount: a link is a relative symlink to its
 // target, a collection and a multiview are folders of symlinks to their
 // members, a link to a URL stays a JSON file, and the items' JSON stays
-// readable through `dlfs show` and (for the folders) user.dl.item.
+// readable through `dlfs show` and (for the folders) user.dl.item. A
+// Dataloop export of them imports back to the same.
 func TestSpecialItemsThroughMount(t *testing.T) {
 	requireFUSE(t)
 	requireTool(t, "getfattr")
@@ -198,8 +199,14 @@ func TestSpecialItemsThroughMount(t *testing.T) {
 	if shown["id"] != spLink || shown["filename"] != "/links/to-a.json" {
 		t.Errorf("dlfs show of the link: %v", shown)
 	}
-	m := s.Mount("--dataset", "sp")
-	at := func(p string) string { return filepath.Join(m.Dir, p) }
+	// Exported and imported into a second dataset, the special items come
+	// back; the mount of every dataset shows both, so the relative links
+	// are checked one folder deeper than in a one-dataset mount.
+	ex := filepath.Join(t.TempDir(), "ex")
+	s.MustRun("export", "--dataset", "sp", ex)
+	s.MustRun("import", "--dataset", "sp2", ex)
+	m := s.Mount()
+	at := func(p string) string { return filepath.Join(m.Dir, "sp", p) }
 
 	t.Run("link", func(t *testing.T) {
 		if got := strings.TrimSpace(sh(t, "readlink", at("links/to-a.json"))); got != "../a.jpg" {
@@ -218,6 +225,12 @@ func TestSpecialItemsThroughMount(t *testing.T) {
 	t.Run("multi", func(t *testing.T) {
 		checkCollection(t, at("groups/views.json"), spMulti, map[string]string{
 			"b.jpg": "../../sub/b.jpg"})
+	})
+	t.Run("exported and imported again", func(t *testing.T) {
+		again := filepath.Join(m.Dir, "sp2")
+		sh(t, "cmp", filepath.Join(again, "links/to-a.json"), filepath.Join(src, "items", "a.jpg"))
+		checkCollection(t, filepath.Join(again, "groups/pair.json"), spPair, map[string]string{
+			"a.jpg": "../../a.jpg", "b.jpg": "../../sub/b.jpg"})
 	})
 }
 
