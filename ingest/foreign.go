@@ -2,6 +2,8 @@ package ingest
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -221,6 +223,15 @@ func intOf(v any) int {
 	return 0
 }
 
+// foreignAnnotationID derives the id of the i-th foreign annotation of an
+// item from the item id, i and the annotation's content, so that importing
+// the same annotations again gives the same ids.
+func foreignAnnotationID(itemID string, i int, a map[string]any) string {
+	data, _ := json.Marshal(a) // map keys are sorted: the encoding is stable
+	sum := sha256.Sum256(fmt.Appendf(nil, "%s\x00%d\x00%s", itemID, i, data))
+	return hex.EncodeToString(sum[:12])
+}
+
 // attach replaces the annotations of each item in anns, in batches of
 // batchItems per transaction.
 func (im *Importer) attach(anns map[string][]map[string]any, res *Result) error {
@@ -249,6 +260,9 @@ func (im *Importer) attach(anns map[string][]map[string]any, res *Result) error 
 				list := make([]meta.Annotation, len(anns[p]))
 				for i, a := range anns[p] {
 					list[i] = meta.Annotation(a)
+					if list[i].ID() == "" {
+						list[i]["id"] = foreignAnnotationID(rec.Item.ID, i, a)
+					}
 				}
 				if err := tx.PutItem(im.ds, rec, list); err != nil {
 					return fmt.Errorf("item %s: %w", p, err)

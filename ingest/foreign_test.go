@@ -64,19 +64,45 @@ func TestImportForeignCOCOFixture(t *testing.T) {
 	if res.Items != wantImages || res.Annotations != wantAnns || len(res.Problems) != 0 {
 		t.Fatalf("result %+v, want %d items and %d annotations", res, wantImages, wantAnns)
 	}
-	total := 0
-	err = cat.Items(ds.ID, func(rec *meta.Record) error {
+	ids := annotationIDs(t, cat, ds)
+	if len(ids) != wantAnns {
+		t.Errorf("%d annotations stored, want %d", len(ids), wantAnns)
+	}
+
+	// Imported again, nothing changes: not even the annotation ids.
+	res, err = im.ImportForeign(context.Background(), FormatCOCO, file,
+		filepath.Join(fix, "images"))
+	if err != nil || res.Unchanged != wantImages || len(res.Problems) != 0 {
+		t.Fatalf("second import: %+v, %v", res, err)
+	}
+	again := annotationIDs(t, cat, ds)
+	for id := range ids {
+		if !again[id] {
+			t.Errorf("annotation %s is gone after the second import", id)
+		}
+	}
+}
+
+// annotationIDs returns the ids of every stored annotation of ds, checking
+// each item's annotationsCount.
+func annotationIDs(t *testing.T, cat *meta.Catalog, ds *meta.Dataset) map[string]bool {
+	t.Helper()
+	ids := map[string]bool{}
+	err := cat.Items(ds.ID, func(rec *meta.Record) error {
 		anns, err := cat.Annotations(ds.ID, rec.Item.ID)
-		total += len(anns)
+		for _, a := range anns {
+			ids[a.ID()] = true
+		}
 		if rec.Item.AnnotationsCount != len(anns) {
 			t.Errorf("%s: annotationsCount %d, %d stored", rec.Item.Filename,
 				rec.Item.AnnotationsCount, len(anns))
 		}
 		return err
 	})
-	if err != nil || total != wantAnns {
-		t.Errorf("%d annotations stored (%v), want %d", total, err, wantAnns)
+	if err != nil {
+		t.Fatal(err)
 	}
+	return ids
 }
 
 func TestImportForeignYOLOProblems(t *testing.T) {
