@@ -103,3 +103,24 @@ func TestLongStorePathUsesRuntimeDir(t *testing.T) {
 		t.Errorf("SocketPath(/s) = %q", SocketPath("/s"))
 	}
 }
+
+func TestRegistryListsLiveMounts(t *testing.T) {
+	t.Setenv("XDG_RUNTIME_DIR", t.TempDir())
+	unregister, err := Register("/some/store")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dead := filepath.Join(registryDir(), "999999999")
+	os.WriteFile(dead, []byte("/dead\n"), 0o600)
+	got, err := Registered()
+	if err != nil || len(got) != 1 || got[0] != "/some/store" {
+		t.Errorf("Registered = %v, %v; want [/some/store]", got, err)
+	}
+	if _, err := os.Stat(dead); !os.IsNotExist(err) {
+		t.Error("the record of a dead process was kept")
+	}
+	unregister()
+	if got, _ := Registered(); len(got) != 0 {
+		t.Errorf("after unregister: %v", got)
+	}
+}

@@ -34,6 +34,8 @@ type Options struct {
 	Debug   bool
 	// Views are the virtual folders under MOUNT/.dlfs/ (query, preview).
 	Views []View
+	// Instrument, when set, wraps the FUSE filesystem (metrics).
+	Instrument func(fuse.RawFileSystem) fuse.RawFileSystem
 }
 
 // filesystem is the state shared by every node of one mount.
@@ -78,6 +80,7 @@ func (fsys *filesystem) closeStores() {
 type Server struct {
 	*fuse.Server
 	fsys *filesystem
+	root *gofs.Inode // the mount's root
 }
 
 // Close unmounts (when still mounted) and releases the backends.
@@ -127,9 +130,28 @@ func Mount(dir string, opt Options) (*Server, error) {
 	if opt.ReadOnly {
 		mopt.Options = append(mopt.Options, "ro")
 	}
-	srv, err := gofs.Mount(dir, root, mopt)
+	srv, err := serve(dir, root, mopt, opt.Instrument)
 	if err != nil {
 		return nil, fmt.Errorf("mount %s: %w", dir, err)
 	}
-	return &Server{Server: srv, fsys: fsys}, nil
+	return &Server{Server: srv, fsys: fsys, root: root.EmbeddedInode()}, nil
+}
+
+// serve mounts root at dir, as gofs.Mount does, with the raw filesystem
+// wrapped by instrument when given.
+func serve(dir string, root gofs.InodeEmbedder, mopt *gofs.Options,
+	instrument func(fuse.RawFileSystem) fuse.RawFileSystem) (*fuse.Server, error) {
+	raw := gofs.NewNodeFS(root, mopt)
+	if instrument != nil {
+		raw = instrument(raw)
+	}
+	srv, err := fuse.NewServer(raw, dir, &mopt.MountOptions)
+	if err != nil {
+		return nil, err
+	}
+	go srv.Serve()
+	if err := srv.WaitMount(); err != nil {
+		return nil, err
+	}
+	return srv, nil
 }

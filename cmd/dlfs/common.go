@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -44,7 +45,9 @@ func setupLogging(c *cli.Context) error {
 	default:
 		return fmt.Errorf("--log-format %q: use text or json", c.String("log-format"))
 	}
-	slog.SetDefault(logger)
+	if sharedCatalog(c) == nil {
+		slog.SetDefault(logger) // a forwarded command leaves the mount's default alone
+	}
 	return nil
 }
 
@@ -63,13 +66,22 @@ func storeDir(c *cli.Context) (string, error) {
 	return filepath.Join(home, ".local", "share", "dlfs"), nil
 }
 
-// openCatalog opens the store's catalog.
+// openCatalog opens the store's catalog. When a mount holds it, the
+// command is run by the mount process instead (see forward): the error
+// returned then carries its exit status.
 func openCatalog(c *cli.Context) (*meta.Catalog, error) {
 	dir, err := storeDir(c)
 	if err != nil {
 		return nil, err
 	}
-	return meta.Open(dir, meta.Options{Logger: logger})
+	if shared := sharedCatalog(c); shared != nil && shared.Dir() == dir {
+		return shared.Retain(), nil
+	}
+	cat, err := meta.Open(dir, meta.Options{Logger: logger})
+	if errors.Is(err, meta.ErrLocked) {
+		return nil, forward(c, dir, err)
+	}
+	return cat, err
 }
 
 // openBlobs opens a dataset's blob backend.

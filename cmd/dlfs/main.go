@@ -2,6 +2,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -10,7 +11,14 @@ import (
 )
 
 func main() {
-	app := &cli.App{
+	os.Exit(runApp(context.Background(), os.Args))
+}
+
+// newApp returns the command line app. A mount process builds a fresh one
+// for each command it runs for another process, so that it writes to the
+// standard output and error of that moment.
+func newApp() *cli.App {
+	return &cli.App{
 		Name:  "dlfs",
 		Usage: "mount datasets of annotated items as an ordinary filesystem",
 		Description: "dlfs keeps datasets of items (files with JSON metadata and annotations, " +
@@ -27,18 +35,33 @@ func main() {
 			findCommand(),
 			gcCommand(),
 			renderCommand(),
+			statusCommand(),
+			completionCommand(),
 		},
 		Before:                 setupLogging,
 		EnableBashCompletion:   true,
 		UseShortOptionHandling: true,
 		ExitErrHandler:         func(*cli.Context, error) {},
+		Writer:                 os.Stdout,
+		ErrWriter:              os.Stderr,
 	}
-	if err := app.Run(os.Args); err != nil {
-		fmt.Fprintln(os.Stderr, "dlfs:", err)
-		var ec cli.ExitCoder
-		if errors.As(err, &ec) {
-			os.Exit(ec.ExitCode())
-		}
-		os.Exit(1)
+}
+
+// runApp runs the app on args, prints the error that ended it, and returns
+// the exit status.
+func runApp(ctx context.Context, args []string) int {
+	err := newApp().RunContext(ctx, args)
+	if err == nil {
+		return 0
 	}
+	var fwd forwardedExit
+	if errors.As(err, &fwd) {
+		return fwd.code
+	}
+	fmt.Fprintln(os.Stderr, "dlfs:", err)
+	var ec cli.ExitCoder
+	if errors.As(err, &ec) {
+		return ec.ExitCode()
+	}
+	return 1
 }

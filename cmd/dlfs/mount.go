@@ -64,7 +64,7 @@ Examples:
 			&cli.DurationFlag{Name: "attr-timeout", Value: time.Second,
 				Usage: "how long the kernel caches entries and attributes"},
 			&cli.BoolFlag{Name: "debug-fuse", Usage: "log every FUSE request"},
-		}, mountBackendFlags()...),
+		}, append(mountBackendFlags(), mountOpsFlags()...)...),
 		Action: func(c *cli.Context) error {
 			if c.NArg() != 1 {
 				return fmt.Errorf("mount: want one MOUNTPOINT, got %d arguments", c.NArg())
@@ -84,6 +84,9 @@ Examples:
 }
 
 func runMount(c *cli.Context, opt mountOptions) error {
+	if c.Bool("daemon") {
+		return startDaemon(c, opt.dataset)
+	}
 	recoverStaleMount(opt.mountpoint)
 	cat, err := openCatalog(c)
 	if err != nil {
@@ -125,6 +128,8 @@ func runMount(c *cli.Context, opt mountOptions) error {
 	}
 	defer remote.closeUnused()
 	fopt.Blobs = remote.blobs
+	ops := newMountOps(c, cat, &fopt, opt.mountpoint)
+	defer ops.close()
 	srv, err := dlfs.Mount(opt.mountpoint, fopt)
 	if err != nil {
 		return err
@@ -137,6 +142,9 @@ func runMount(c *cli.Context, opt mountOptions) error {
 	}
 	logger.Info("serving "+what, "mountpoint", opt.mountpoint, "store", cat.Dir(),
 		"read_only", opt.readOnly)
+	if err := ops.ready(srv); err != nil {
+		return err
+	}
 
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
