@@ -228,7 +228,8 @@ func (n *previewDir) dirChild(ctx context.Context, d *meta.Dirent, out *fuse.Ent
 }
 
 // fileChild returns the inode of the preview of f, of size bytes.
-func (n *previewDir) fileChild(ctx context.Context, f *found, size int64, out *fuse.EntryOut) *gofs.Inode {
+func (n *previewDir) fileChild(ctx context.Context, f *found, size int64,
+	out *fuse.EntryOut) *gofs.Inode {
 	fillPreviewFile(n.env, &f.d, size, &out.Attr)
 	node := &previewFile{v: n.v, env: n.env, ds: n.ds, itemID: f.d.ItemID, entry: f.d}
 	return n.NewInode(ctx, node, gofs.StableAttr{Mode: syscall.S_IFREG, Ino: out.Attr.Ino})

@@ -127,7 +127,8 @@ func TestPreviewThroughMount(t *testing.T) {
 // checkAnnotationChange writes new annotations through the sidecar: after
 // the attribute timeout the preview has another content and its stat
 // follows; it is still a JPEG.
-func checkAnnotationChange(t *testing.T, s *Store, m *Mount, root string, content map[string][]byte) {
+func checkAnnotationChange(t *testing.T, s *Store, m *Mount, root string,
+	content map[string][]byte) {
 	t.Helper()
 	const fn = "/sub/000000000049.jpg"
 	sidecar := filepath.Join(m.Dir, fn+".annotations.json")
