@@ -120,9 +120,9 @@ func (n *fileNode) Open(ctx context.Context, flags uint32) (gofs.FileHandle, uin
 	n.lastBlob = rec.Blob
 	n.mu.Unlock()
 	if keep {
-		return &fileHandle{r: r}, fuse.FOPEN_KEEP_CACHE, 0
+		return n.fsys.readHandle(r), fuse.FOPEN_KEEP_CACHE, 0
 	}
-	return &fileHandle{r: r}, 0, 0
+	return n.fsys.readHandle(r), 0, 0
 }
 
 // fileHandle reads an open blob.

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	gofs "github.com/hanwen/go-fuse/v2/fs"
@@ -28,10 +29,15 @@ type Options struct {
 	ReadOnly   bool
 	UID, GID   uint32 // owner of every file; default: the mounting user
 	AllowOther bool
-	// Timeout is how long the kernel may cache entries and attributes.
+	// Timeout is how long the kernel may cache entries and attributes;
+	// 0 means one hour on read-only mounts (nothing can change them) and
+	// one second on writable ones.
 	Timeout time.Duration
-	Logger  *slog.Logger
-	Debug   bool
+	// Passthrough lets the kernel read local blobs itself on read-only
+	// mounts, where it offers FUSE passthrough (see passthrough.go).
+	Passthrough bool
+	Logger      *slog.Logger
+	Debug       bool
 	// Views are the virtual folders under MOUNT/.dlfs/ (query, preview).
 	Views []View
 	// Instrument, when set, wraps the FUSE filesystem (metrics).
@@ -43,6 +49,8 @@ type filesystem struct {
 	cat *meta.Catalog
 	opt Options // read-only after Mount
 	log *slog.Logger
+
+	passthrough atomic.Bool // reads of local blobs use FUSE passthrough
 
 	unmapped sync.Map // error texts already logged by errnoOf
 	skipLog  onceLogger
@@ -100,6 +108,9 @@ func Mount(dir string, opt Options) (*Server, error) {
 	}
 	if opt.Timeout == 0 {
 		opt.Timeout = time.Second
+		if opt.ReadOnly {
+			opt.Timeout = time.Hour
+		}
 	}
 	fsys := &filesystem{cat: opt.Catalog, opt: opt, log: opt.Logger,
 		stores: map[string]blob.Store{}}
@@ -127,6 +138,12 @@ func Mount(dir string, opt Options) (*Server, error) {
 	mopt.Debug = opt.Debug
 	mopt.MaxReadAhead = 1 << 20
 	mopt.MaxWrite = 1 << 20
+	// Readdirplus only where the kernel sees stats follow (ls -l), so that
+	// a plain find or readdir costs one listing, not a lookup per entry.
+	mopt.ExtraCapabilities |= fuse.CAP_READDIRPLUS_AUTO
+	if !opt.Passthrough || !opt.ReadOnly {
+		mopt.DisabledCapabilities |= fuse.CAP_PASSTHROUGH
+	}
 	if opt.ReadOnly {
 		mopt.Options = append(mopt.Options, "ro")
 	}
@@ -134,6 +151,7 @@ func Mount(dir string, opt Options) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("mount %s: %w", dir, err)
 	}
+	fsys.startPassthrough(srv)
 	return &Server{Server: srv, fsys: fsys, root: root.EmbeddedInode()}, nil
 }
 

@@ -27,7 +27,9 @@ type mountOptions struct {
 	allowOther bool
 	timeout    time.Duration
 	debugFuse  bool
-	backend    backend.Options
+	// passthrough lets the kernel read local blobs on read-only mounts.
+	passthrough bool
+	backend     backend.Options
 }
 
 func mountCommand() *cli.Command {
@@ -61,8 +63,12 @@ Examples:
 			&cli.IntFlag{Name: "uid", Value: -1, Usage: "owner of every file (default: you)"},
 			&cli.IntFlag{Name: "gid", Value: -1, Usage: "group of every file (default: yours)"},
 			&cli.BoolFlag{Name: "allow-other", Usage: "let other users see the mount"},
-			&cli.DurationFlag{Name: "attr-timeout", Value: time.Second,
-				Usage: "how long the kernel caches entries and attributes"},
+			&cli.DurationFlag{Name: "attr-timeout",
+				Usage: "how long the kernel caches entries and attributes (default: 1h " +
+					"read-only, 1s writable)"},
+			&cli.BoolFlag{Name: "passthrough", Value: true, EnvVars: []string{"DLFS_PASSTHROUGH"},
+				Usage: "on read-only mounts, let the kernel read local blobs directly " +
+					"(FUSE passthrough: Linux 6.9+, CAP_SYS_ADMIN)"},
 			&cli.BoolFlag{Name: "debug-fuse", Usage: "log every FUSE request"},
 		}, append(mountBackendFlags(), mountOpsFlags()...)...),
 		Action: func(c *cli.Context) error {
@@ -77,7 +83,7 @@ Examples:
 				dataset: c.String("dataset"), mountpoint: c.Args().First(),
 				readOnly: c.Bool("read-only"), uid: c.Int("uid"), gid: c.Int("gid"),
 				allowOther: c.Bool("allow-other"), timeout: c.Duration("attr-timeout"),
-				debugFuse: c.Bool("debug-fuse"),
+				debugFuse: c.Bool("debug-fuse"), passthrough: c.Bool("passthrough"),
 			})
 		},
 	}
@@ -100,6 +106,7 @@ func runMount(c *cli.Context, opt mountOptions) error {
 	fopt := dlfs.Options{
 		Catalog: cat, ReadOnly: opt.readOnly, AllowOther: opt.allowOther,
 		Timeout: opt.timeout, Logger: logger, Debug: opt.debugFuse,
+		Passthrough: opt.passthrough,
 		Blobs: func(ctx context.Context, ds *meta.Dataset) (blob.Store, error) {
 			return openBlobs(ctx, cat, ds, opt.backend)
 		},
