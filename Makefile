@@ -61,8 +61,19 @@ fuzz:
 	$(GO) test -run XXX -fuzz FuzzParseDQL -fuzztime 2m ./meta/query
 	$(GO) test -run XXX -fuzz FuzzProbe -fuzztime 1m ./meta/sysmeta
 
+# install puts dlfs in $(BINDIR), the mount(8) helper mount.fuse.dlfs in
+# $(SBINDIR) (so `mount -t fuse.dlfs` and fstab lines work), and the bash
+# and zsh completions in place. DESTDIR stages the files for a package.
+PREFIX  ?= /usr/local
+BINDIR  ?= $(PREFIX)/bin
+SBINDIR ?= /sbin
 install: build
-	install -m 0755 dlfs /usr/local/bin/dlfs
+	install -D -m 0755 dlfs $(DESTDIR)$(BINDIR)/dlfs
+	install -D -m 0755 scripts/mount.fuse.dlfs $(DESTDIR)$(SBINDIR)/mount.fuse.dlfs
+	install -d $(DESTDIR)$(PREFIX)/share/bash-completion/completions \
+		$(DESTDIR)$(PREFIX)/share/zsh/site-functions
+	./dlfs completion bash > $(DESTDIR)$(PREFIX)/share/bash-completion/completions/dlfs
+	./dlfs completion zsh > $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_dlfs
 
 clean:
 	rm -rf dlfs demo

@@ -37,8 +37,9 @@ Examples:
 }
 
 // bashCompletion asks dlfs for the words that may follow (urfave/cli's
-// --generate-bash-completion), dataset names after --dataset, and falls
-// back to file names.
+// --generate-bash-completion; a lone "-" before it asks for the flags, as
+// a partial flag would fail to parse), dataset names after --dataset, and
+// falls back to file names.
 const bashCompletion = `# bash completion for dlfs
 _dlfs() {
     local cur prev words
@@ -47,7 +48,7 @@ _dlfs() {
     if [[ "$prev" == "--dataset" || "$prev" == "-d" ]]; then
         words=$("${COMP_WORDS[0]}" datasets 2>/dev/null | awk 'NR > 1 { print $1 }')
     elif [[ "$cur" == -* ]]; then
-        words=$("${COMP_WORDS[@]:0:COMP_CWORD}" "$cur" --generate-bash-completion 2>/dev/null)
+        words=$("${COMP_WORDS[@]:0:COMP_CWORD}" - --generate-bash-completion 2>/dev/null)
     else
         words=$("${COMP_WORDS[@]:0:COMP_CWORD}" --generate-bash-completion 2>/dev/null)
     fi
@@ -68,7 +69,7 @@ _dlfs() {
     if [[ ${words[CURRENT-1]} == (--dataset|-d) ]]; then
         opts=(${(f)"$(${words[1]} datasets 2>/dev/null | awk 'NR > 1 { print $1 }')"})
     elif [[ $cur == -* ]]; then
-        opts=(${(f)"$(${words[1,CURRENT-1]} $cur --generate-bash-completion 2>/dev/null)"})
+        opts=(${(f)"$(${words[1,CURRENT-1]} - --generate-bash-completion 2>/dev/null)"})
     else
         opts=(${(f)"$(${words[1,CURRENT-1]} --generate-bash-completion 2>/dev/null)"})
     fi
