@@ -50,8 +50,13 @@ demo: deps build
 	@echo "mounting the sample dataset at $(MNT): try 'ls -l mnt/train/shapes', 'getfattr -d mnt/val/*.png | head'; Ctrl-C unmounts"
 	./dlfs --store $(STORE) mount --dataset sample $(MNT)
 
+# bench measures the performance targets (B1-B7) against the native
+# filesystem and bindfs in one run (as root; about 15 minutes, -quick about
+# 3): make bench BENCH_ARGS="-quick -only B1,B4".
 bench: build
-	PATH="$(GOBIN):$$PATH" $(GO) run ./cmd/dlfs-bench
+	@command -v bindfs >/dev/null || { echo "installing bindfs (the peer measured beside dlfs)"; \
+		$(SUDO) apt-get install -y -qq bindfs >/dev/null || echo "no bindfs: no peer figures"; }
+	PATH="$(GOBIN):$$PATH" $(GO) run ./cmd/dlfs-bench -dlfs ./dlfs $(BENCH_ARGS)
 
 bench-search:
 	$(GO) test -run XXX -bench BenchmarkSearch -benchtime 1x -timeout 20m ./meta/

@@ -59,7 +59,10 @@ func (b *bench) millionWalk(store, mnt string) error {
 	r := absRow("B6", fmt.Sprintf("find over all %d items: dlfs peak RSS", b.sz.million),
 		"MiB", false, 300)
 	r.dlfs = float64(hwm) / 1024
-	r.note = fmt.Sprintf("find took %.1f s (one run)", took)
+	anon, _ := procStatusKiB(m.pid(), "RssAnon")
+	file, _ := procStatusKiB(m.pid(), "RssFile")
+	r.note = fmt.Sprintf("find took %.1f s (one run); after it: %d MiB anonymous, %d MiB "+
+		"mapped files", took, anon>>10, file>>10)
 	b.rows = append(b.rows, r)
 	progress("  B6 find: %.1f s, peak RSS %.0f MiB", took, r.dlfs)
 	return nil
