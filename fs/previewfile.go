@@ -16,8 +16,11 @@ import (
 )
 
 // errNotCached tells go-fuse to send a READDIRPLUS entry without
-// attributes: the kernel then looks the name up when a tool asks for it.
-// Its value is never seen by a caller.
+// attributes (node id 0, which Linux takes as "no lookup information"): the
+// kernel then looks the name up when a tool asks for it. Its value is never
+// seen by a caller. go-fuse v2.12 keeps the name in the listing when a
+// FileLookuper fails; TestPreviewThroughMount lists a cold preview folder
+// and would notice a release that drops it.
 const errNotCached = syscall.EAGAIN
 
 // previewDirHandle streams a preview folder: its subfolders and its image

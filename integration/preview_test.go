@@ -181,6 +181,11 @@ func TestRenderCommand(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	asPNG := filepath.Join(t.TempDir(), "49.png")
+	s.MustRun("render", "--dataset", "fruits", "/sub/000000000049.jpg", "-o", asPNG)
+	if data, err := os.ReadFile(asPNG); err != nil || !bytes.HasPrefix(data, []byte("\x89PNG")) {
+		t.Errorf("-o 49.png did not write a PNG (%v)", err)
+	}
 	if _, _, code := s.Run("render", "--dataset", "fruits",
 		"/2021_04_23_10_39_21_Cache_Trim_Cropped.webm", "-o", out+".x"); code == 0 {
 		t.Error("rendering a video succeeded")

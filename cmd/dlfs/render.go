@@ -17,6 +17,7 @@ import (
 	"github.com/dlfs/dlfs/blob/backend"
 	dlfs "github.com/dlfs/dlfs/fs"
 	"github.com/dlfs/dlfs/meta"
+	"github.com/dlfs/dlfs/render"
 	"github.com/dlfs/dlfs/render/previewcache"
 )
 
@@ -35,9 +36,10 @@ func renderCommand() *cli.Command {
 		ArgsUsage: "[PATH]",
 		Description: `Renders the image item at PATH with its annotations drawn on it (boxes,
 polygons, lines, points, ellipses, masks, class captions, each label in its
-own colour) and writes it to FILE: JPEG for a JPEG source, PNG otherwise,
-whatever FILE is called. It is the picture the mount shows at
-MOUNTPOINT/.dlfs/preview/PATH, made without a mount.
+own colour) and writes it to FILE: as PNG when FILE ends in .png, as JPEG
+when it ends in .jpg or .jpeg, else as the mount shows it (JPEG for a JPEG
+source, PNG otherwise). In the mount's format it is the very picture the
+mount shows under MOUNTPOINT/.dlfs/preview/, made without a mount.
 
 With --all, renders every image of the dataset into the store's preview
 cache (STORE/previews, 2 GiB at most, least recently used previews go
@@ -49,6 +51,7 @@ a mount of the same store does.
 
 Examples:
    dlfs render --dataset fruits /sub/000000000072.jpg -o 72.jpg
+   dlfs render --dataset fruits /sub/000000000072.jpg -o 72.png    # lossless
    dlfs render --dataset fruits /train/a.webp -o - | display
    dlfs render --dataset fruits --all`,
 		Flags: []cli.Flag{
@@ -146,37 +149,64 @@ func renderOne(ctx context.Context, prev *previewcache.Previewer, ds *meta.Datas
 		return fmt.Errorf("render %s: not an image dlfs can draw on (mimetype %v)",
 			opt.path, sys["mimetype"])
 	}
-	ent, err := prev.Preview(ctx, ds, &src)
+	format := formatByName(opt.output)
+	if format != "" && format != src.Format() {
+		err = writeOut(opt.output, func(w io.Writer) error {
+			return prev.Render(ctx, ds, &src, w, render.Options{Format: format})
+		})
+	} else {
+		var ent previewcache.Entry
+		if ent, err = prev.Preview(ctx, ds, &src); err == nil {
+			err = copyOut(ent.Path, opt.output)
+		}
+		format = src.Format()
+	}
 	if err != nil {
 		return fmt.Errorf("render %s: %w", opt.path, err)
 	}
-	if err := copyOut(ent.Path, opt.output); err != nil {
-		return fmt.Errorf("render %s: %w", opt.path, err)
-	}
 	if !opt.quiet && opt.output != "-" {
-		fmt.Fprintf(os.Stderr, "%s: %s, %d bytes\n", opt.output, src.Format(), ent.Size)
+		fmt.Fprintf(os.Stderr, "%s: %s\n", opt.output, format)
 	}
 	return nil
 }
 
-// copyOut copies the file at from to the file to (standard output for
-// "-"), writing a temporary file beside it and renaming it into place.
+// formatByName returns the format a file name's extension asks for, or ""
+// for another extension.
+func formatByName(name string) string {
+	switch strings.ToLower(filepath.Ext(name)) {
+	case ".png":
+		return render.FormatPNG
+	case ".jpg", ".jpeg", ".jpe", ".jfif":
+		return render.FormatJPEG
+	}
+	return ""
+}
+
+// copyOut copies the file at from to the file to (see writeOut).
 func copyOut(from, to string) error {
 	in, err := os.Open(from)
 	if err != nil {
 		return err
 	}
 	defer in.Close()
-	if to == "-" {
-		_, err := io.Copy(os.Stdout, in)
+	return writeOut(to, func(w io.Writer) error {
+		_, err := io.Copy(w, in)
 		return err
+	})
+}
+
+// writeOut writes the file to (standard output for "-") with write, into a
+// temporary file beside it that is renamed into place once complete.
+func writeOut(to string, write func(io.Writer) error) error {
+	if to == "-" {
+		return write(os.Stdout)
 	}
 	tmp, err := os.CreateTemp(filepath.Dir(to), ".dlfs-render-*")
 	if err != nil {
 		return err
 	}
 	defer os.Remove(tmp.Name())
-	_, err = io.Copy(tmp, in)
+	err = write(tmp)
 	if cerr := tmp.Close(); err == nil {
 		err = cerr
 	}

@@ -144,7 +144,7 @@ func (p *Previewer) Preview(ctx context.Context, ds *meta.Dataset, src *Source) 
 
 	s := *src
 	ent, err := p.cache.Get(ctx, key, func(w io.Writer) error {
-		return p.render(context.WithoutCancel(ctx), ds, &s, w)
+		return p.Render(context.WithoutCancel(ctx), ds, &s, w, render.Options{})
 	})
 	var bad *badImageError
 	if errors.As(err, &bad) {
@@ -158,8 +158,11 @@ func (p *Previewer) Preview(ctx context.Context, ds *meta.Dataset, src *Source) 
 	return ent, err
 }
 
-// render draws src's annotations on its image and writes the result to w.
-func (p *Previewer) render(ctx context.Context, ds *meta.Dataset, src *Source, w io.Writer) error {
+// Render draws src's annotations on its image and writes the result to w,
+// bypassing the cache (opt may ask for another format or size than the
+// previews have).
+func (p *Previewer) Render(ctx context.Context, ds *meta.Dataset, src *Source, w io.Writer,
+	opt render.Options) error {
 	store, err := p.blobs(ctx, ds)
 	if err != nil {
 		return fmt.Errorf("preview %s: %w", src.ItemID, err)
@@ -180,8 +183,7 @@ func (p *Previewer) render(ctx context.Context, ds *meta.Dataset, src *Source, w
 	}
 
 	out := &watchedWriter{w: w}
-	res, err := render.Render(out, io.NewSectionReader(r, 0, r.Size()), src.Orientation, maps,
-		render.Options{})
+	res, err := render.Render(out, io.NewSectionReader(r, 0, r.Size()), src.Orientation, maps, opt)
 	if err != nil && out.err == nil && ctx.Err() == nil {
 		err = &badImageError{err: err}
 	}
