@@ -56,13 +56,23 @@ func (n *fileNode) id() string {
 	return n.itemID
 }
 
-// entry returns the item's folder entry wherever the item is now. For an
-// item removed while open it answers the entry last seen, with no link.
+// entry returns the item's folder entry wherever the item is now: where
+// it was last seen (one read), else found through its record. For an item
+// removed while open it answers the entry last seen, with no link.
 func (n *fileNode) entry() (meta.Dirent, bool, error) {
-	_, d, err := n.fsys.cat.ItemEntry(n.ds.ID, n.id())
+	dir, name, id := n.where()
+	d, err := n.fsys.cat.Lookup(n.ds.ID, dir, name)
+	if err != nil || d.ItemID != id {
+		var rec *meta.Record
+		rec, d, err = n.fsys.cat.ItemEntry(n.ds.ID, id)
+		if err == nil {
+			dir, _ = meta.SplitPath(rec.Item.Filename)
+		}
+	}
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	if err == nil {
+		n.dir, n.name = dir, d.Name
 		n.last, n.seen = d, true
 		return d, true, nil
 	}
