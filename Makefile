@@ -9,7 +9,7 @@ PKGS     := ./...
 APT_PKGS := fuse3 attr vim nano file python3 procps
 SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all build deps test test-short vet demo bench bench-search fuzz install clean
+.PHONY: all build deps test test-short vet demo bench bench-s3 bench-search fuzz install clean
 
 all: build
 
@@ -57,6 +57,14 @@ bench: build
 	@command -v bindfs >/dev/null || { echo "installing bindfs (the peer measured beside dlfs)"; \
 		$(SUDO) apt-get install -y -qq bindfs >/dev/null || echo "no bindfs: no peer figures"; }
 	PATH="$(GOBIN):$$PATH" $(GO) run ./cmd/dlfs-bench -dlfs ./dlfs $(BENCH_ARGS)
+
+# bench-s3 measures the S3 backend against a versitygw it starts on
+# loopback: a sequential read through the mount against a direct ranged
+# download with minio-go, and a re-read from the disk cache against the
+# local backend. DLFS_BENCH_MB sets the file size (default 256).
+bench-s3: deps
+	DLFS_BENCH=1 DLFS_TEST_NORACE=1 PATH="$(GOBIN):$$PATH" $(GO) test -count=1 -v \
+		-run 'TestS3Bench$$' -timeout 20m ./integration/
 
 bench-search:
 	$(GO) test -run XXX -bench BenchmarkSearch -benchtime 1x -timeout 20m ./meta/

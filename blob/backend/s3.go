@@ -30,7 +30,7 @@ func openS3(ctx context.Context, rawURL string, opt Options) (blob.Store, error)
 		return nil, err
 	}
 	if opt.CacheDir == "" {
-		return st, nil
+		return &s3Store{Store: st}, nil
 	}
 	sc, err := acquireCache(opt.CacheDir, opt.CacheMaxSize, opt.CacheMinFree)
 	if err != nil {
@@ -82,4 +82,18 @@ func bucketID(rawURL string) string {
 	}
 	sum := sha256.Sum256([]byte(u.Query().Get("endpoint") + "\x00" + u.Host))
 	return hex.EncodeToString(sum[:8])
+}
+
+// s3Store is an S3 store whose Readers take one ReadAt at a time (see
+// serialReader); List and ReadHeader serve link imports.
+type s3Store struct {
+	*s3.Store
+}
+
+func (s *s3Store) Open(ctx context.Context, key string) (blob.Reader, error) {
+	r, err := s.Store.Open(ctx, key)
+	if err != nil {
+		return nil, err
+	}
+	return &serialReader{Reader: r}, nil
 }

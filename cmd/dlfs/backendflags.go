@@ -4,13 +4,16 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/urfave/cli/v2"
+	"golang.org/x/sys/unix"
 
 	"github.com/dlfs/dlfs/blob"
 	"github.com/dlfs/dlfs/blob/backend"
@@ -237,4 +240,24 @@ func firstNonEmpty(values ...string) string {
 		}
 	}
 	return ""
+}
+
+// mountReadAheadKiB is the kernel read-ahead a mount asks for: what fs
+// offers (MaxReadAhead), so that a sequential read arrives in 1 MiB
+// requests rather than 128 KiB ones.
+const mountReadAheadKiB = 1024
+
+// raiseReadAhead sets the read-ahead of the mount at dir. Linux starts a
+// FUSE mount at 128 KiB whatever the filesystem offers, and only root may
+// raise it (in /sys/class/bdi); without the right the mount keeps 128 KiB.
+func raiseReadAhead(dir string) {
+	var st syscall.Stat_t
+	if err := syscall.Stat(dir, &st); err != nil {
+		logger.Debug("read-ahead: stat of the mount failed", "err", err)
+		return
+	}
+	p := fmt.Sprintf("/sys/class/bdi/%d:%d/read_ahead_kb", unix.Major(st.Dev), unix.Minor(st.Dev))
+	if err := os.WriteFile(p, []byte(strconv.Itoa(mountReadAheadKiB)), 0); err != nil {
+		logger.Debug("read-ahead stays at the kernel's default", "file", p, "err", err)
+	}
 }
