@@ -141,6 +141,7 @@ func runMount(c *cli.Context, opt mountOptions) error {
 	if err != nil {
 		return err
 	}
+	raiseReadAhead(opt.mountpoint)
 	defer srv.Close()
 
 	what := "every dataset"
