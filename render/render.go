@@ -179,7 +179,10 @@ func encode(w io.Writer, pic *image.NRGBA, format string) error {
 	case FormatJPEG:
 		err = jpeg.Encode(w, pic, &jpeg.Options{Quality: jpegQuality})
 	case FormatPNG:
-		err = png.Encode(w, pic)
+		// Previews are made on the fly while a folder is listed: favour
+		// speed over size (files are about a quarter larger).
+		enc := png.Encoder{CompressionLevel: png.BestSpeed}
+		err = enc.Encode(w, pic)
 	default:
 		return fmt.Errorf("render: unknown output format %q", format)
 	}

@@ -15,7 +15,7 @@ import (
 // RendererVersion is part of every key. Raise it whenever package render
 // draws differently, so that previews made by the old code are not served
 // (they age out of the cache).
-const RendererVersion = 1
+const RendererVersion = 2
 
 // renderable lists the image types package render decodes.
 var renderable = map[string]bool{
