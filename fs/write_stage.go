@@ -203,8 +203,10 @@ func (st *stage) commit(ctx context.Context) error {
 // pointLocked records the new blob key (when not "") with its system
 // metadata, and the modification time, in one transaction.
 func (st *stage) pointLocked(key string, sys map[string]any) error {
+	// The time of the last change (or the one the user set), as the
+	// handle showed it while the bytes were staged.
 	updated := meta.Now()
-	if st.setMtime {
+	if st.mtimeNs != 0 {
 		updated = meta.FormatTime(time.Unix(0, st.mtimeNs))
 	}
 	return st.fsys.cat.Update(func(tx *meta.Tx) error {

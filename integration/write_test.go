@@ -97,7 +97,13 @@ func writeMount(t *testing.T) (*Store, *Mount, string) {
 	requireTool(t, "setfattr")
 	s := newStore(t)
 	src := importFixture(t, s, "w")
-	return s, s.Mount("--dataset", "w"), src
+	m := s.Mount("--dataset", "w")
+	t.Cleanup(func() {
+		if strings.Contains(m.Log(), "DATA RACE") {
+			t.Errorf("the mount reported a data race:\n%s", m.Log())
+		}
+	})
+	return s, m, src
 }
 
 func TestWriteCopyInNewItems(t *testing.T) {
@@ -360,4 +366,31 @@ func fileSHA(t *testing.T, path string) string {
 		t.Fatal(err)
 	}
 	return fmt.Sprintf("%x", sha256.Sum256(data))
+}
+
+func TestWriteLinkedDatasetIsReadOnly(t *testing.T) {
+	requireFUSE(t)
+	s := newStore(t)
+	src := filepath.Join(fixtures(t), "coco", "images")
+	s.MustRun("import", "--dataset", "linked", "--link", src)
+	s.MustRun("import", "--dataset", "local", t.TempDir())
+
+	m := s.Mount("--dataset", "linked")
+	if msg := shErr(t, "touch", filepath.Join(m.Dir, "new.txt")); !strings.Contains(msg, "Read-only") {
+		t.Errorf("touch in a linked dataset: %q, want EROFS", msg)
+	}
+	if !strings.Contains(m.Log(), "read-only") {
+		t.Errorf("mount log does not say the linked dataset is read-only:\n%s", m.Log())
+	}
+	m.Stop()
+
+	// Mounting every dataset, the linked one refuses changes, the other
+	// takes them.
+	m = s.Mount()
+	if msg := shErr(t, "mkdir", filepath.Join(m.Dir, "linked", "d")); !strings.Contains(msg, "Read-only") {
+		t.Errorf("mkdir in a linked dataset: %q, want EROFS", msg)
+	}
+	sh(t, "mkdir", filepath.Join(m.Dir, "local", "d"))
+	sh(t, "cp", filepath.Join(src, "000000444010.jpg"), filepath.Join(m.Dir, "local", "d"))
+	sh(t, "cmp", filepath.Join(m.Dir, "local", "d", "000000444010.jpg"), filepath.Join(src, "000000444010.jpg"))
 }
