@@ -37,16 +37,20 @@ func setupLogging(c *cli.Context) error {
 		level = slog.LevelWarn
 	}
 	opt := &slog.HandlerOptions{Level: level}
+	var h slog.Handler
 	switch c.String("log-format") {
 	case "text":
-		logger = slog.New(slog.NewTextHandler(os.Stderr, opt))
+		h = slog.NewTextHandler(os.Stderr, opt)
 	case "json":
-		logger = slog.New(slog.NewJSONHandler(os.Stderr, opt))
+		h = slog.NewJSONHandler(os.Stderr, opt)
 	default:
 		return fmt.Errorf("--log-format %q: use text or json", c.String("log-format"))
 	}
+	// A command run by a mount process for another one logs to the
+	// mount's log: the logger is shared by the whole process.
 	if sharedCatalog(c) == nil {
-		slog.SetDefault(logger) // a forwarded command leaves the mount's default alone
+		logger = slog.New(h)
+		slog.SetDefault(logger)
 	}
 	return nil
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"slices"
 	"time"
@@ -94,8 +93,8 @@ func (o *mountOps) Run(ctx context.Context, req *control.Request, stdout, stderr
 }
 
 // runRedirected runs the command with the process's standard output and
-// error, working folder and logger pointed at the client's, and puts them
-// back afterwards.
+// error and working folder pointed at the client's, and puts them back
+// afterwards. Its log lines go to the mount's log (see setupLogging).
 func (o *mountOps) runRedirected(ctx context.Context, req *control.Request,
 	stdout, stderr io.Writer) int {
 	outW, outDone, err := pipeTo(stdout)
@@ -110,7 +109,7 @@ func (o *mountOps) runRedirected(ctx context.Context, req *control.Request,
 		fmt.Fprintln(stderr, "dlfs:", err)
 		return 1
 	}
-	oldOut, oldErr, oldLogger, oldDefault := os.Stdout, os.Stderr, logger, slog.Default()
+	oldOut, oldErr := os.Stdout, os.Stderr
 	oldWd, _ := os.Getwd()
 	os.Stdout, os.Stderr = outW, errW
 	if req.Dir != "" {
@@ -122,8 +121,7 @@ func (o *mountOps) runRedirected(ctx context.Context, req *control.Request,
 	ctx = context.WithValue(ctx, sharedCatalogKey{}, o.cat)
 	code := runApp(ctx, append([]string{"dlfs"}, req.Args...))
 
-	os.Stdout, os.Stderr, logger = oldOut, oldErr, oldLogger
-	slog.SetDefault(oldDefault)
+	os.Stdout, os.Stderr = oldOut, oldErr
 	if oldWd != "" {
 		os.Chdir(oldWd)
 	}
