@@ -63,10 +63,17 @@ func Open(dir string, opt Options) (*Catalog, error) {
 	}
 	bopt.NumCompactors = 2
 	bopt.ValueThreshold = 4 << 10
-	bopt.MemTableSize = 32 << 20
-	bopt.BlockCacheSize = 64 << 20
-	bopt.IndexCacheSize = 32 << 20
 	bopt.NumVersionsToKeep = 1
+	// Memory stays bounded whatever the catalog's size: a mount walking a
+	// million items measured 130 MiB in the block and index caches and
+	// 42 MiB in the memtable with 64/32/32 MiB; the blocks are read from
+	// mapped files, so small caches cost little speed.
+	bopt.MemTableSize = 16 << 20
+	bopt.BlockCacheSize = 16 << 20
+	bopt.IndexCacheSize = 16 << 20
+	// Writers are serialised by writeMu, so Badger's conflict tracking
+	// (a fingerprint per key read by every writing transaction) is waste.
+	bopt.DetectConflicts = false
 	db, err := badger.Open(bopt)
 	if err != nil {
 		c.lock.Close()
