@@ -19,14 +19,12 @@ import (
 
 // The fault test's bounds: the mount's flags override the URL's, so an
 // S3 operation gives up after faultRetry, a stalled request after
-// faultRequest. A read syscall may take two operations (when the kernel's
-// read-ahead of a page fails, the kernel reads that page once more before
-// it answers EIO), each with a last stalled request, and slack for a busy
-// machine.
+// faultRequest. A syscall may take one operation, a last stalled request
+// and slack for a busy machine.
 const (
 	faultRequest = 500 * time.Millisecond
 	faultRetry   = 2 * time.Second
-	faultBound   = 2*(faultRetry+faultRequest) + time.Second
+	faultBound   = faultRetry + faultRequest + 1500*time.Millisecond
 	faultFiles   = 3       // files read per phase, at once
 	faultSize    = 3 << 19 // 1.5 MiB: several reads per file
 )

@@ -216,8 +216,9 @@ func TestHeaderFirstReadsTheHeaderStraight(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer r.Close()
-	hf, ok := r.(*headerFirst)
-	if !ok {
+	ff, _ := r.(*failFast)
+	hf, ok := ff.Reader.(*headerFirst)
+	if ff == nil || !ok {
 		t.Fatalf("a reader of an uncached %d-byte blob is %T, want *headerFirst", len(data), r)
 	}
 	buf := make([]byte, 100)

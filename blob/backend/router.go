@@ -2,11 +2,13 @@ package backend
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/dlfs/dlfs/blob"
 	"github.com/dlfs/dlfs/blob/s3"
@@ -133,4 +135,37 @@ func (s *serialReader) ReadAt(p []byte, off int64) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.Reader.ReadAt(p, off)
+}
+
+// failFastWindow is how long after a read failed for want of the backend
+// a Reader answers the same error at once.
+const failFastWindow = time.Second
+
+// failFast answers at once, for failFastWindow, the error of a read that
+// found the backend unavailable. When the kernel's read-ahead of a page
+// fails it reads that page again before it answers EIO; without this, a
+// read would wait out the retry time twice.
+type failFast struct {
+	blob.Reader
+
+	mu       sync.Mutex
+	failedAt time.Time
+	err      error
+}
+
+func (f *failFast) ReadAt(p []byte, off int64) (int, error) {
+	f.mu.Lock()
+	if f.err != nil && time.Since(f.failedAt) < failFastWindow {
+		err := f.err
+		f.mu.Unlock()
+		return 0, err
+	}
+	f.mu.Unlock()
+	n, err := f.Reader.ReadAt(p, off)
+	if errors.Is(err, blob.ErrUnavailable) {
+		f.mu.Lock()
+		f.failedAt, f.err = time.Now(), err
+		f.mu.Unlock()
+	}
+	return n, err
 }

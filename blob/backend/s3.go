@@ -95,5 +95,5 @@ func (s *s3Store) Open(ctx context.Context, key string) (blob.Reader, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &serialReader{Reader: r}, nil
+	return &failFast{Reader: &serialReader{Reader: r}}, nil
 }

@@ -127,9 +127,9 @@ func (c *cachedS3) Open(ctx context.Context, key string) (blob.Reader, error) {
 	}
 	direct := p.opened.Load()
 	if direct == nil || r.Size() <= cache.ChunkSize {
-		return r, nil
+		return &failFast{Reader: r}, nil
 	}
-	return &headerFirst{Reader: r, direct: *direct}, nil
+	return &failFast{Reader: &headerFirst{Reader: r, direct: *direct}}, nil
 }
 
 // Stat answers from the cache where it knows the blob.
