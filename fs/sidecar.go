@@ -163,7 +163,8 @@ func (w *sidecarWriter) truncate(size int64) {
 }
 
 // Read serves what the handle holds now.
-func (w *sidecarWriter) Read(ctx context.Context, dest []byte, off int64) (fuse.ReadResult, syscall.Errno) {
+func (w *sidecarWriter) Read(ctx context.Context, dest []byte,
+	off int64) (fuse.ReadResult, syscall.Errno) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if off >= int64(len(w.data)) {

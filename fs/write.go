@@ -17,6 +17,31 @@ import (
 	"github.com/dlfs/dlfs/meta"
 )
 
+// How the mount writes (a writable mount, the default):
+//
+//  1. A file created by open(O_CREAT) is an item at once, pointing at the
+//     empty blob, so that it is listed and found like any other.
+//  2. Its bytes wait in a staging file inside the blob store (stage): the
+//     committed blob is copied there at the first write, not at open, and
+//     not at all after a truncate to zero (O_TRUNC).
+//  3. At close (flush) or fsync the staging file is fsynced, named by its
+//     sha256, moved into the store, and only then one catalog transaction
+//     points the item at it, with system metadata probed from the bytes and
+//     updatedAt. A crash leaves the old item or the new one; staging
+//     leftovers are removed at the next mount (cmd/dlfs: blob/local Clean).
+//  4. Readers that opened the old blob keep reading it: blobs never change.
+//  5. X.annotations.json collects what is written in memory and replaces
+//     X's annotations at close; invalid JSON answers EINVAL and keeps them.
+//     A file renamed over X.annotations.json (sed -i, editors writing a
+//     temporary file) is applied the same way and removed. Temporary files
+//     of editors are ordinary items while they exist.
+//  6. A folder moves in one transaction; one too large for that answers
+//     EXDEV, and mv then copies it.
+//
+// Limits: hard links, symlink creation and O_TMPFILE are refused; modes and
+// owners are fixed by the mount (chmod and chown are accepted and ignored);
+// an annotations file cannot be removed or renamed away on its own (EPERM).
+
 // stager is a blob store with a staging folder on the same disk: a
 // finished staging file is moved into the store (blob/local).
 type stager interface {
@@ -42,7 +67,8 @@ var targets sync.Map // blob.Store -> *writeTarget
 // target returns where the writes of ds go, or EROFS on a read-only mount
 // or backend. The first call per store stores the empty blob, which both
 // checks that the backend takes writes and gives new files their bytes.
-func (fsys *filesystem) target(ctx context.Context, ds *meta.Dataset) (*writeTarget, syscall.Errno) {
+func (fsys *filesystem) target(ctx context.Context,
+	ds *meta.Dataset) (*writeTarget, syscall.Errno) {
 	if fsys.opt.ReadOnly {
 		return nil, syscall.EROFS
 	}
@@ -62,7 +88,8 @@ func (fsys *filesystem) target(ctx context.Context, ds *meta.Dataset) (*writeTar
 			"dataset", ds.Name, "backend", ds.Backend)
 		t.errno = syscall.EROFS
 	case err != nil:
-		return nil, fsys.errnoOf("write", fmt.Errorf("dataset %s: store empty blob: %w", ds.Name, err))
+		err = fmt.Errorf("dataset %s: store empty blob: %w", ds.Name, err)
+		return nil, fsys.errnoOf("write", err)
 	}
 	t.empty = ref.Key
 	if s, ok := store.(stager); ok {
@@ -133,7 +160,8 @@ func (fsys *filesystem) setAnnotations(ds *meta.Dataset, id string, anns []meta.
 }
 
 // updateItem applies change to item id's record and stores it.
-func (fsys *filesystem) updateItem(ds *meta.Dataset, id string, change func(*meta.Item) error) error {
+func (fsys *filesystem) updateItem(ds *meta.Dataset, id string,
+	change func(*meta.Item) error) error {
 	return fsys.cat.Update(func(tx *meta.Tx) error {
 		rec, err := tx.Record(ds.ID, id)
 		if err != nil {

@@ -209,15 +209,25 @@ func (n *dirNode) Rename(ctx context.Context, name string, newParent gofs.InodeE
 		return n.fsys.errnoOf("rename", err)
 	}
 	from, to := joinPath(dir, name), joinPath(ndir, newName)
-	var errno syscall.Errno
 	if src.Kind == meta.KindDir {
-		errno = n.renameFolder(from, to, noReplace)
-	} else {
-		errno = n.renameItem(ctx, &src, to, ndir, newName, noReplace)
+		return n.renameFolder(from, to, noReplace)
 	}
+	if owner, ok := n.fsys.sidecarOwner(n.ds, ndir, newName); ok && src.Kind == meta.KindFile {
+		if noReplace {
+			return syscall.EEXIST
+		}
+		errno := n.applyAnnotationsFile(ctx, &src, &owner, to)
+		if errno == 0 {
+			// The kernel moved the file's inode to the sidecar's name;
+			// make it look the name up again.
+			invalidate(np.EmbeddedInode(), newName)
+		}
+		return errno
+	}
+	errno := n.renameItem(&src, to, ndir, newName, noReplace)
 	if errno == 0 {
 		invalidate(n.EmbeddedInode(), name+sidecarSuffix)
-		invalidate(np.EmbeddedInode(), newName, newName+sidecarSuffix)
+		invalidate(np.EmbeddedInode(), newName+sidecarSuffix)
 	}
 	return errno
 }
@@ -244,16 +254,9 @@ func (n *dirNode) renameFolder(from, to string, noReplace bool) syscall.Errno {
 	return n.fsys.errnoOf("rename", err)
 }
 
-// renameItem moves a file item, replacing what is at the target, or
-// applies it as annotations when the target is an item's sidecar.
-func (n *dirNode) renameItem(ctx context.Context, src *meta.Dirent, to, ndir, newName string,
+// renameItem moves a file item, replacing what is at the target.
+func (n *dirNode) renameItem(src *meta.Dirent, to, ndir, newName string,
 	noReplace bool) syscall.Errno {
-	if owner, ok := n.fsys.sidecarOwner(n.ds, ndir, newName); ok && src.Kind == meta.KindFile {
-		if noReplace {
-			return syscall.EEXIST
-		}
-		return n.applyAnnotationsFile(ctx, src, &owner, to)
-	}
 	if dst, err := n.fsys.cat.Lookup(n.ds.ID, ndir, newName); err == nil {
 		switch {
 		case dst.ItemID == src.ItemID:

@@ -84,7 +84,8 @@ func (n *fileNode) releaseStage(st *stage) {
 }
 
 // openWrite opens the item for writing; O_TRUNC empties it.
-func (n *fileNode) openWrite(ctx context.Context, flags uint32) (gofs.FileHandle, uint32, syscall.Errno) {
+func (n *fileNode) openWrite(ctx context.Context,
+	flags uint32) (gofs.FileHandle, uint32, syscall.Errno) {
 	st, errno := n.openStage(ctx)
 	if errno != 0 {
 		return nil, 0, errno
@@ -164,7 +165,8 @@ type writeHandle struct {
 }
 
 // Read reads the current bytes.
-func (h *writeHandle) Read(ctx context.Context, dest []byte, off int64) (fuse.ReadResult, syscall.Errno) {
+func (h *writeHandle) Read(ctx context.Context, dest []byte,
+	off int64) (fuse.ReadResult, syscall.Errno) {
 	n, err := h.st.readAt(dest, off)
 	if err != nil && n == 0 && !errors.Is(err, io.EOF) {
 		return fuse.ReadResultData(dest[:n]), errnoOfIO(err)

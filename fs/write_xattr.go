@@ -107,7 +107,8 @@ func (fsys *filesystem) removeUserXattr(ctx context.Context, ds *meta.Dataset, i
 }
 
 // Setxattr sets user metadata of a file item.
-func (n *fileNode) Setxattr(ctx context.Context, name string, value []byte, flags uint32) syscall.Errno {
+func (n *fileNode) Setxattr(ctx context.Context, name string, value []byte,
+	flags uint32) syscall.Errno {
 	return n.fsys.setUserXattr(ctx, n.ds, n.id(), name, value, flags)
 }
 
@@ -118,7 +119,8 @@ func (n *fileNode) Removexattr(ctx context.Context, name string) syscall.Errno {
 
 // Setxattr sets user metadata of a folder; a folder without a dir item
 // gets one to hold it. The dataset's root has none (EPERM).
-func (n *dirNode) Setxattr(ctx context.Context, name string, value []byte, flags uint32) syscall.Errno {
+func (n *dirNode) Setxattr(ctx context.Context, name string, value []byte,
+	flags uint32) syscall.Errno {
 	if unsupportedXattr(name) {
 		return syscall.ENOTSUP
 	}
