@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -57,6 +58,9 @@ func mountOpsFlags() []cli.Flag {
 func newMountOps(c *cli.Context, cat *meta.Catalog, fopt *dlfs.Options, mountpoint string) *mountOps {
 	o := &mountOps{c: c, cat: cat, metrics: metrics.New()}
 	o.ctx, o.cancel = context.WithCancel(context.Background())
+	if c.Bool("debug-fuse") && !logger.Enabled(o.ctx, slog.LevelDebug) {
+		logger.Warn("--debug-fuse logs at debug level: add the global --debug to see it")
+	}
 	fopt.Instrument = o.metrics.InstrumentFS
 	inner := fopt.Blobs
 	fopt.Blobs = func(ctx context.Context, ds *meta.Dataset) (blob.Store, error) {
