@@ -111,8 +111,24 @@ func (o *mountOps) ready(srv *dlfs.Server) error {
 		defer close(o.watchDone)
 		o.cat.Watch(o.ctx, o.notifyKernel)
 	}()
+	o.waitWatching()
 	notifyReady()
 	return nil
+}
+
+// waitWatching returns once the catalog watch sees commits (a barrier
+// passes), so that no forwarded command commits before it, or after 5 s.
+func (o *mountOps) waitWatching() {
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		ctx, cancel := context.WithTimeout(o.ctx, 100*time.Millisecond)
+		err := o.cat.Barrier(ctx)
+		cancel()
+		if err == nil {
+			return
+		}
+	}
+	logger.Warn("the catalog watch did not start; imports through the mount may show late")
 }
 
 // close stops what ready started; forwarded commands still running are
