@@ -1,6 +1,7 @@
 package integration
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"errors"
 	"os"
@@ -51,13 +52,27 @@ func TestS3ImportMountCmp(t *testing.T) {
 			t.Errorf("%s: user.dl.id %q, want %q", fn, id, it.str("id"))
 		}
 	}
+
+	// A file copied into the writable mount goes up to the bucket, with the
+	// empty blob a writable mount stores on its first write.
+	added := randomData(300<<10, 99)
+	if err := os.WriteFile(filepath.Join(m.Dir, "added.bin"), added, 0o644); err != nil {
+		t.Fatalf("copy into the S3 dataset: %v", err)
+	}
 	m.Stop()
+	if n := srv.count(t, "shots/blobs/"); n != len(distinct)+2 {
+		t.Errorf("after a copy in: %d objects, want %d", n, len(distinct)+2)
+	}
 
 	// A second mount reads again from the disk cache left by the first.
 	m = s.Mount("--dataset", "shots", "--cache-dir", cacheDir)
 	for _, it := range items {
 		fn := it.str("filename")
 		sh(t, "cmp", filepath.Join(m.Dir, fn), filepath.Join(src, "items", fn))
+	}
+	if got, err := os.ReadFile(filepath.Join(m.Dir, "added.bin")); err != nil ||
+		!bytes.Equal(got, added) {
+		t.Errorf("the copied-in file reads back wrong: %v", err)
 	}
 
 	// A re-import without --backend goes to the dataset's bucket again and
@@ -67,8 +82,8 @@ func TestS3ImportMountCmp(t *testing.T) {
 	if !strings.Contains(out, "0 problems") {
 		t.Errorf("re-import: %q, want no problems", out)
 	}
-	if n := srv.count(t, "shots/"); n != len(distinct) {
-		t.Errorf("after a re-import %d objects under shots/, want %d", n, len(distinct))
+	if n := srv.count(t, "shots/"); n != len(distinct)+2 {
+		t.Errorf("after a re-import %d objects under shots/, want %d", n, len(distinct)+2)
 	}
 }
 
