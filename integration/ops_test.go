@@ -104,8 +104,17 @@ func TestDaemonMountReadyAndUnmount(t *testing.T) {
 	if want := filepath.Join(s.Dir, "logs", "mount-fruits.log"); logPath != want {
 		t.Errorf("log file %s, want %s", logPath, want)
 	}
-	if data, _ := os.ReadFile(logPath); !strings.Contains(string(data), "serving dataset fruits") {
-		t.Errorf("the mount's log lacks its ready line:\n%s", data)
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		data, _ := os.ReadFile(logPath)
+		if strings.Contains(string(data), "serving dataset fruits") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Errorf("the mount's log lacks its ready line:\n%s", data)
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 
 	// --lazy detaches at once; an open file stays readable until closed.

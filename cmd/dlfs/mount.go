@@ -143,6 +143,9 @@ func runMount(c *cli.Context, opt mountOptions) error {
 	}
 	raiseReadAhead(opt.mountpoint)
 	defer srv.Close()
+	if err := ops.ready(srv); err != nil {
+		return err
+	}
 
 	what := "every dataset"
 	if opt.dataset != "" {
@@ -150,9 +153,6 @@ func runMount(c *cli.Context, opt mountOptions) error {
 	}
 	logger.Info("serving "+what, "mountpoint", opt.mountpoint, "store", cat.Dir(),
 		"read_only", opt.readOnly)
-	if err := ops.ready(srv); err != nil {
-		return err
-	}
 
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
