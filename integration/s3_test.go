@@ -20,9 +20,11 @@ func TestS3ImportMountCmp(t *testing.T) {
 	requireFUSE(t)
 	requireTool(t, "getfattr")
 	srv := startS3(t)
+	counter := startTCPCounter(t, strings.TrimPrefix(srv.endpoint, "http://"))
+	url := s3URL("http://"+counter.addr, "shots")
 	s := newStore(t)
 	src := filepath.Join(fixtures(t), "dataloop-export")
-	out := s.MustRun("import", "--dataset", "shots", "--backend", s3URL(srv.endpoint, "shots"), src)
+	out := s.MustRun("import", "--dataset", "shots", "--backend", url, src)
 	if !strings.Contains(out, "15 items stored") || !strings.Contains(out, "66 annotations") {
 		t.Fatalf("import: %q, want 15 items and 66 annotations", out)
 	}
@@ -39,7 +41,7 @@ func TestS3ImportMountCmp(t *testing.T) {
 		t.Errorf("%d objects under shots/blobs/, want one per distinct item content: %d",
 			n, len(distinct))
 	}
-	if ds := s.MustRun("datasets"); !strings.Contains(ds, s3URL(srv.endpoint, "shots")) {
+	if ds := s.MustRun("datasets"); !strings.Contains(ds, url) {
 		t.Errorf("datasets does not show the S3 backend:\n%s", ds)
 	}
 
@@ -64,11 +66,17 @@ func TestS3ImportMountCmp(t *testing.T) {
 		t.Errorf("after a copy in: %d objects, want %d", n, len(distinct)+2)
 	}
 
-	// A second mount reads again from the disk cache left by the first.
+	// A second mount reads again from the disk cache left by the first,
+	// without asking the server.
 	m = s.Mount("--dataset", "shots", "--cache-dir", cacheDir)
+	before := counter.down.Load()
 	for _, it := range items {
 		fn := it.str("filename")
 		sh(t, "cmp", filepath.Join(m.Dir, fn), filepath.Join(src, "items", fn))
+	}
+	if got := counter.down.Load() - before; got > 0 {
+		t.Errorf("reading the cached items again after a restart: %d bytes from the server",
+			got)
 	}
 	if got, err := os.ReadFile(filepath.Join(m.Dir, "added.bin")); err != nil ||
 		!bytes.Equal(got, added) {
