@@ -99,11 +99,15 @@ func runImport(c *cli.Context, opt importOptions) error {
 	iopt := ingest.Options{Link: opt.link}
 	var bar *progressbar.ProgressBar
 	if !opt.quiet && isTerminal(os.Stderr) {
-		bar = progressbar.NewOptions(-1, progressbar.OptionSetWriter(os.Stderr),
-			progressbar.OptionSetDescription("importing"), progressbar.OptionShowCount(),
-			progressbar.OptionShowIts(), progressbar.OptionSetItsString("items"))
-		iopt.Progress = func(done, total int, _ int64) {
-			bar.ChangeMax(total)
+		// The bar is made once the total is known: a bar of unknown length
+		// runs a spinner goroutine of its own.
+		iopt.Progress = func(done, total int, bytes int64) {
+			if bar == nil {
+				bar = progressbar.NewOptions(total, progressbar.OptionSetWriter(os.Stderr),
+					progressbar.OptionSetDescription("importing"),
+					progressbar.OptionShowCount(), progressbar.OptionShowIts(),
+					progressbar.OptionSetItsString("items"))
+			}
 			bar.Set(done)
 		}
 	}
