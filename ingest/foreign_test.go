@@ -8,29 +8,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/dlfs/dlfs/internal/fixtures"
 	"github.com/dlfs/dlfs/meta"
 )
 
-// fixturesDir finds shared/fixtures beside the repository by walking up
-// from the test's working directory.
-func fixturesDir(t *testing.T) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		p := filepath.Join(dir, "shared", "fixtures")
-		if st, err := os.Stat(p); err == nil && st.IsDir() {
-			return p
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("no shared/fixtures above the working directory")
-		}
-		dir = parent
-	}
-}
+func fixturesDir(t *testing.T) string { return fixtures.Path(t) }
 
 // cocoFixtureCounts reads the fixture's image and annotation counts.
 func cocoFixtureCounts(t *testing.T, file string) (images, anns int) {

@@ -10,28 +10,11 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/dlfs/dlfs/internal/fixtures"
 )
 
-// fixturesDir finds shared/fixtures beside the repository by walking up
-// from the test's working directory.
-func fixturesDir(t *testing.T) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		p := filepath.Join(dir, "shared", "fixtures")
-		if st, err := os.Stat(p); err == nil && st.IsDir() {
-			return p
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("no shared/fixtures above the working directory")
-		}
-		dir = parent
-	}
-}
+func fixturesDir(t *testing.T) string { return fixtures.Path(t) }
 
 // loadDataloopExport reads the Dataloop export fixture: each item JSON with
 // its annotations, sizes from metadata.system and orientation from its exif.

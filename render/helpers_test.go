@@ -9,28 +9,11 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/dlfs/dlfs/internal/fixtures"
 )
 
-// fixtureExport finds shared/fixtures/dataloop-export by walking up from the
-// test's working directory.
-func fixtureExport(t *testing.T) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		p := filepath.Join(dir, "shared", "fixtures", "dataloop-export")
-		if st, err := os.Stat(p); err == nil && st.IsDir() {
-			return p
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("shared/fixtures not found above the working directory")
-		}
-		dir = parent
-	}
-}
+func fixtureExport(t *testing.T) string { return fixtures.Path(t, "dataloop-export") }
 
 // fixtureItem returns the image bytes and the annotations of an exported
 // item, named by its path without extension ("sub/000000000049").

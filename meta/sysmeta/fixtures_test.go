@@ -7,28 +7,11 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/dlfs/dlfs/internal/fixtures"
 )
 
-// fixturesDir walks up from the working directory to the shared fixtures
-// that sit beside the repository, skipping the test when there are none.
-func fixturesDir(t *testing.T) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		candidate := filepath.Join(dir, "shared", "fixtures")
-		if st, err := os.Stat(candidate); err == nil && st.IsDir() {
-			return candidate
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("no shared/fixtures directory above the working directory")
-		}
-		dir = parent
-	}
-}
+func fixturesDir(t *testing.T) string { return fixtures.Path(t) }
 
 // fixtureItem is the part of an exported item JSON this test compares.
 type fixtureItem struct {

@@ -14,29 +14,11 @@ import (
 	"github.com/dlfs/dlfs/blob"
 	"github.com/dlfs/dlfs/blob/local"
 	"github.com/dlfs/dlfs/ingest"
+	"github.com/dlfs/dlfs/internal/fixtures"
 	"github.com/dlfs/dlfs/meta"
 )
 
-// fixtureExport finds shared/fixtures/dataloop-export above the working
-// directory.
-func fixtureExport(t *testing.T) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		p := filepath.Join(dir, "shared", "fixtures", "dataloop-export")
-		if st, err := os.Stat(p); err == nil && st.IsDir() {
-			return p
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("shared/fixtures not found above the working directory")
-		}
-		dir = parent
-	}
-}
+func fixtureExport(t *testing.T) string { return fixtures.Path(t, "dataloop-export") }
 
 // world is a temporary store with the fixture export imported.
 type world struct {
