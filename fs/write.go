@@ -35,8 +35,9 @@ import (
 //     A file renamed over X.annotations.json (sed -i, editors writing a
 //     temporary file) is applied the same way and removed. Temporary files
 //     of editors are ordinary items while they exist.
-//  6. A folder moves in one transaction; one too large for that answers
-//     EXDEV, and mv then copies it.
+//  6. A folder moves in one transaction. One too large for that (some
+//     thousands of items) moves in batches: a crash in between leaves part
+//     of its files at each name (see meta.Catalog.MoveFolderInBatches).
 //
 // Limits: hard links, symlink creation and O_TMPFILE are refused; modes and
 // owners are fixed by the mount (chmod and chown are accepted and ignored);

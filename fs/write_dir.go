@@ -14,6 +14,10 @@ import (
 	"github.com/dlfs/dlfs/meta/sysmeta"
 )
 
+// folderMoveBatch is how many items one transaction of a batched folder
+// move holds.
+const folderMoveBatch = 512
+
 // renameNoReplace is renameat2's RENAME_NOREPLACE.
 const renameNoReplace = 0x1
 
@@ -247,9 +251,9 @@ func (n *dirNode) renameFolder(from, to string, noReplace bool) syscall.Errno {
 	}
 	err := n.fsys.cat.Update(func(tx *meta.Tx) error { return tx.MoveFolder(n.ds, from, to) })
 	if meta.IsTxnTooBig(err) {
-		n.fsys.log.Warn("folder too large to move in one transaction; answering EXDEV, so "+
-			"that mv copies it instead", "from", from, "to", to)
-		return syscall.EXDEV
+		n.fsys.log.Info("folder too large to move in one transaction; moving it in batches",
+			"from", from, "to", to)
+		err = n.fsys.cat.MoveFolderInBatches(n.ds, from, to, folderMoveBatch)
 	}
 	return n.fsys.errnoOf("rename", err)
 }

@@ -394,3 +394,42 @@ func TestWriteLinkedDatasetIsReadOnly(t *testing.T) {
 	sh(t, "cp", filepath.Join(src, "000000444010.jpg"), filepath.Join(m.Dir, "local", "d"))
 	sh(t, "cmp", filepath.Join(m.Dir, "local", "d", "000000444010.jpg"), filepath.Join(src, "000000444010.jpg"))
 }
+
+func TestWriteMoveLargeFolder(t *testing.T) {
+	requireFUSE(t)
+	requireTool(t, "getfattr")
+	s := newStore(t)
+	src := t.TempDir()
+	const files = 3000 // more than one catalog transaction holds
+	if err := os.Mkdir(filepath.Join(src, "f"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < files; i++ {
+		name := filepath.Join(src, "f", fmt.Sprintf("%04d.txt", i))
+		if err := os.WriteFile(name, []byte(fmt.Sprint(i)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.MustRun("import", "--dataset", "big", src)
+	m := s.Mount("--dataset", "big")
+	id := getxattr(t, filepath.Join(m.Dir, "f", "1234.txt"), "user.dl.id")
+	sh(t, "mv", filepath.Join(m.Dir, "f"), filepath.Join(m.Dir, "g"))
+	if !strings.Contains(m.Log(), "in batches") {
+		t.Errorf("the move did not need batches; raise files:\n%s", m.Log())
+	}
+	m.Stop()
+
+	m = s.Mount("--dataset", "big")
+	entries, err := os.ReadDir(filepath.Join(m.Dir, "g"))
+	if err != nil || len(entries) != 2*files {
+		t.Fatalf("moved folder: %d entries (%v), want %d files and their sidecars", len(entries), err, files)
+	}
+	got := filepath.Join(m.Dir, "g", "1234.txt")
+	if v := getxattr(t, got, "user.dl.id"); v != id {
+		t.Errorf("moved item id %s, want %s", v, id)
+	}
+	sh(t, "cmp", got, filepath.Join(src, "f", "1234.txt"))
+	if _, err := os.Stat(filepath.Join(m.Dir, "f")); !os.IsNotExist(err) {
+		t.Errorf("old folder after the move: %v", err)
+	}
+}

@@ -3,6 +3,7 @@ package meta
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"reflect"
 	"testing"
 )
@@ -176,5 +177,42 @@ func TestParseSidecar(t *testing.T) {
 		if _, err := ParseSidecar([]byte(bad)); !errors.Is(err, ErrInvalid) {
 			t.Errorf("ParseSidecar(%q): %v, want ErrInvalid", bad, err)
 		}
+	}
+}
+
+func TestMoveFolderInBatches(t *testing.T) {
+	c := openTest(t)
+	ds, _ := c.CreateDataset("d", "")
+	for i, p := range []string{"/a/1.jpg", "/a/2.jpg", "/a/b/3.jpg", "/a/b/c/4.jpg", "/keep.jpg"} {
+		putItem(t, c, ds, testID(fmt.Sprintf("%02d", i)), p, i, nil)
+	}
+	dirItem := &Item{ID: testID("99"), Filename: "/a/b", Type: TypeDir,
+		Metadata: map[string]any{"user": map[string]any{"k": "v"}}}
+	topItem := &Item{ID: testID("98"), Filename: "/a", Type: TypeDir}
+	for _, it := range []*Item{dirItem, topItem} {
+		c.Update(func(tx *Tx) error { return tx.PutItem(ds, &Record{Item: it}, nil) })
+	}
+	c.Update(func(tx *Tx) error { return tx.Mkdir(ds, "/a/empty/deeper") })
+
+	if err := c.MoveFolderInBatches(ds, "/a", "/moved", 2); err != nil {
+		t.Fatalf("batched move: %v", err)
+	}
+	want := map[string]string{"/moved/1.jpg": testID("00"), "/moved/2.jpg": testID("01"),
+		"/moved/b/3.jpg": testID("02"), "/moved/b/c/4.jpg": testID("03"), "/moved/b": testID("99"), "/moved": testID("98")}
+	for p, id := range want {
+		if rec, err := c.ItemByPath(ds, p); err != nil || rec.Item.ID != id {
+			t.Errorf("%s after batched move: %v %v", p, rec, err)
+		}
+	}
+	if _, err := c.Stat(ds, "/moved/empty/deeper"); err != nil {
+		t.Errorf("empty folders not moved: %v", err)
+	}
+	for _, gone := range []string{"/a", "/a/b", "/a/empty", "/a/empty/deeper"} {
+		if _, err := c.Stat(ds, gone); !errors.Is(err, ErrNotFound) {
+			t.Errorf("%s after batched move: %v, want ErrNotFound", gone, err)
+		}
+	}
+	if _, err := c.ItemByPath(ds, "/keep.jpg"); err != nil {
+		t.Errorf("item outside the folder: %v", err)
 	}
 }
