@@ -13,6 +13,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	fixturesdir "github.com/dlfs/dlfs/internal/fixtures"
 )
 
 // dlfsBin is the binary under test, built once by TestMain.
@@ -71,22 +73,7 @@ func requireTool(t testing.TB, name string) {
 }
 
 // fixtures returns the shared fixtures folder, found beside the repository.
-func fixtures(t testing.TB) string {
-	t.Helper()
-	dir, _ := os.Getwd()
-	for d := dir; d != "/"; d = filepath.Dir(d) {
-		p := filepath.Join(d, "shared", "fixtures")
-		if fi, err := os.Stat(p); err == nil && fi.IsDir() {
-			return p
-		}
-		p = filepath.Join(d, "..", "shared", "fixtures")
-		if fi, err := os.Stat(p); err == nil && fi.IsDir() {
-			return filepath.Clean(p)
-		}
-	}
-	t.Fatalf("fixtures: no shared/fixtures above %s", dir)
-	return ""
-}
+func fixtures(t testing.TB) string { return fixturesdir.Path(t) }
 
 // Store is a dlfs store in a temporary folder.
 type Store struct {
