@@ -59,6 +59,9 @@ func (n *sidecarNode) Open(ctx context.Context, flags uint32) (gofs.FileHandle, 
 	if flags&(syscall.O_WRONLY|syscall.O_RDWR|syscall.O_TRUNC|syscall.O_APPEND) == 0 {
 		return &bytesHandle{data: data}, fuse.FOPEN_DIRECT_IO, 0
 	}
+	if !inDataset(n.EmbeddedInode()) {
+		return nil, 0, syscall.EROFS
+	}
 	if _, errno := n.fsys.target(ctx, n.ds); errno != 0 {
 		return nil, 0, errno
 	}

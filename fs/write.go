@@ -188,3 +188,14 @@ func (fsys *filesystem) annotationsRefused(op, path string, err error) syscall.E
 	}
 	return fsys.errnoOf(op, err)
 }
+
+// inDataset reports whether node in sits in a dataset's folder tree, not
+// in a virtual view under .dlfs/, whose files are read-only.
+func inDataset(in *gofs.Inode) bool {
+	_, parent := in.Parent()
+	if parent == nil {
+		return true // removed while open: it was reached through a folder
+	}
+	_, ok := parent.Operations().(*dirNode)
+	return ok
+}

@@ -43,6 +43,9 @@ func (n *fileNode) joinStage() *stage {
 // openStage takes a reference on the bytes being written, starting them
 // from the item's committed blob when no handle has them yet.
 func (n *fileNode) openStage(ctx context.Context) (*stage, syscall.Errno) {
+	if !inDataset(n.EmbeddedInode()) {
+		return nil, syscall.EROFS
+	}
 	tgt, errno := n.fsys.target(ctx, n.ds)
 	if errno != 0 {
 		return nil, errno
