@@ -102,7 +102,8 @@ func editorCases(t *testing.T, src string) []editCase {
 	return []editCase{
 		{"python json.dump", "000000000034.jpg", func(t *testing.T, p string) {
 			sh(t, "python3", "-c", `import json, sys
-json.dump([{"type": "point", "label": "py", "coordinates": {"x": 1, "y": 2}}], open(sys.argv[1], "w"))`, p)
+anns = [{"type": "point", "label": "py", "coordinates": {"x": 1, "y": 2}}]
+json.dump(anns, open(sys.argv[1], "w"))`, p)
 		}, func(t *testing.T, _, got []map[string]any) {
 			if len(got) != 1 || got[0]["label"] != "py" || got[0]["id"] == nil || got[0]["id"] == "" {
 				t.Errorf("annotations %v, want one point labelled py with an id", got)
@@ -145,9 +146,10 @@ json.dump([{"type": "point", "label": "py", "coordinates": {"x": 1, "y": 2}}], o
 		}, unchanged},
 		{"temp file renamed over", "cat.jpg", func(t *testing.T, p string) {
 			dir := filepath.Dir(p)
-			sh(t, "sh", "-c", "cd \"$0\" && echo x > 4913 && rm 4913 && echo '[{\"type\":\"box\",\"label\":\"tmp\"}]' "+
-				"> tmp-cat.annotations.json && mv tmp-cat.annotations.json cat.jpg.annotations.json",
-				dir)
+			script := `cd "$0" && echo x > 4913 && rm 4913 &&
+echo '[{"type": "box", "label": "tmp"}]' > tmp-cat.annotations.json &&
+mv tmp-cat.annotations.json cat.jpg.annotations.json`
+			sh(t, "sh", "-c", script, dir)
 		}, func(t *testing.T, _, got []map[string]any) {
 			if len(got) != 1 || got[0]["label"] != "tmp" {
 				t.Errorf("annotations %v, want the one of the temporary file", got)

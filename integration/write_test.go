@@ -134,7 +134,8 @@ func TestWriteCopyInNewItems(t *testing.T) {
 			t.Errorf("%s: mimetype %q, want image/jpeg", e.Name(), mt)
 		}
 		fi, _ := os.Stat(filepath.Join(images, e.Name()))
-		if sz := getxattr(t, got, "user.dl.metadata.system.size"); sz != jsonNumber(float64(fi.Size())) {
+		sz := getxattr(t, got, "user.dl.metadata.system.size")
+		if sz != jsonNumber(float64(fi.Size())) {
 			t.Errorf("%s: system.size %s, want %d", e.Name(), sz, fi.Size())
 		}
 	}
@@ -167,7 +168,8 @@ func TestWriteMoveRemoveFolders(t *testing.T) {
 	if msg := shErr(t, "rmdir", filepath.Join(m.Dir, "val")); !strings.Contains(msg, "not empty") {
 		t.Errorf("rmdir of a full folder: %q, want ENOTEMPTY", msg)
 	}
-	if msg := shErr(t, "ln", filepath.Join(m.Dir, "val", "cat.jpg"), filepath.Join(m.Dir, "hl")); !strings.Contains(msg, "not supported") {
+	msg := shErr(t, "ln", filepath.Join(m.Dir, "val", "cat.jpg"), filepath.Join(m.Dir, "hl"))
+	if !strings.Contains(msg, "not supported") {
 		t.Errorf("ln: %q, want ENOTSUP", msg)
 	}
 	m.Stop()
@@ -224,7 +226,8 @@ func TestWriteOverwriteKeepsID(t *testing.T) {
 	m = s.Mount("--dataset", "w")
 	sh(t, "cmp", filepath.Join(m.Dir, "000000000025.jpg"), newBytes)
 	fi, _ := os.Stat(newBytes)
-	if sz := getxattr(t, filepath.Join(m.Dir, "000000000025.jpg"), "user.dl.metadata.system.size"); sz != jsonNumber(float64(fi.Size())) {
+	sz := getxattr(t, filepath.Join(m.Dir, "000000000025.jpg"), "user.dl.metadata.system.size")
+	if sz != jsonNumber(float64(fi.Size())) {
 		t.Errorf("overwritten item: system.size %s, want %d", sz, fi.Size())
 	}
 }
@@ -249,7 +252,8 @@ func TestWriteUserMetadataByXattr(t *testing.T) {
 			t.Errorf("setfattr %s: %q, want EPERM", name, msg)
 		}
 	}
-	if msg := shErr(t, "setfattr", "-x", "user.dl.metadata.system.size", file); !strings.Contains(msg, "not permitted") {
+	msg := shErr(t, "setfattr", "-x", "user.dl.metadata.system.size", file)
+	if !strings.Contains(msg, "not permitted") {
 		t.Errorf("removing system metadata: %q, want EPERM", msg)
 	}
 	big := strings.Repeat("x", 64<<10+1)
@@ -265,7 +269,8 @@ func TestWriteUserMetadataByXattr(t *testing.T) {
 		t.Errorf("metadata.user = %s, want %s", js(user), js(want))
 	}
 	m = s.Mount("--dataset", "w")
-	if v := getxattr(t, filepath.Join(m.Dir, "000000000034.jpg"), "user.dl.metadata.user.reviewed"); v != "true" {
+	file = filepath.Join(m.Dir, "000000000034.jpg")
+	if v := getxattr(t, file, "user.dl.metadata.user.reviewed"); v != "true" {
 		t.Errorf("user.reviewed after remount: %q", v)
 	}
 	if v := getxattr(t, filepath.Join(m.Dir, "sub"), "user.dl.metadata.user.split"); v != "train" {
@@ -312,7 +317,8 @@ func TestWriteGCRemovesOnlyUnreferenced(t *testing.T) {
 	if _, errOut, code := s.Run("gc"); code == 0 || !strings.Contains(errOut, "in use") {
 		t.Errorf("gc while mounted: exit %d, %q; want a refusal", code, errOut)
 	}
-	sh(t, "cp", filepath.Join(src, "items", "000000000030.jpg"), filepath.Join(m.Dir, "000000000025.jpg"))
+	sh(t, "cp", filepath.Join(src, "items", "000000000030.jpg"),
+		filepath.Join(m.Dir, "000000000025.jpg"))
 	sh(t, "rm", filepath.Join(m.Dir, "000000000009.jpg"))
 	m.Stop()
 
@@ -340,7 +346,8 @@ func TestWriteGCRemovesOnlyUnreferenced(t *testing.T) {
 		t.Errorf("gc: %d blobs left of %d, want %d removed", after, before, len(listed))
 	}
 	m = s.Mount("--dataset", "w")
-	sh(t, "cmp", filepath.Join(m.Dir, "000000000025.jpg"), filepath.Join(src, "items", "000000000030.jpg"))
+	sh(t, "cmp", filepath.Join(m.Dir, "000000000025.jpg"),
+		filepath.Join(src, "items", "000000000030.jpg"))
 	sh(t, "cmp", filepath.Join(m.Dir, "sub", "000000000049.jpg"),
 		filepath.Join(src, "items", "sub", "000000000049.jpg"))
 }
@@ -387,12 +394,14 @@ func TestWriteLinkedDatasetIsReadOnly(t *testing.T) {
 	// Mounting every dataset, the linked one refuses changes, the other
 	// takes them.
 	m = s.Mount()
-	if msg := shErr(t, "mkdir", filepath.Join(m.Dir, "linked", "d")); !strings.Contains(msg, "Read-only") {
+	msg := shErr(t, "mkdir", filepath.Join(m.Dir, "linked", "d"))
+	if !strings.Contains(msg, "Read-only") {
 		t.Errorf("mkdir in a linked dataset: %q, want EROFS", msg)
 	}
 	sh(t, "mkdir", filepath.Join(m.Dir, "local", "d"))
 	sh(t, "cp", filepath.Join(src, "000000444010.jpg"), filepath.Join(m.Dir, "local", "d"))
-	sh(t, "cmp", filepath.Join(m.Dir, "local", "d", "000000444010.jpg"), filepath.Join(src, "000000444010.jpg"))
+	sh(t, "cmp", filepath.Join(m.Dir, "local", "d", "000000444010.jpg"),
+		filepath.Join(src, "000000444010.jpg"))
 }
 
 func TestWriteMoveLargeFolder(t *testing.T) {
@@ -422,7 +431,8 @@ func TestWriteMoveLargeFolder(t *testing.T) {
 	m = s.Mount("--dataset", "big")
 	entries, err := os.ReadDir(filepath.Join(m.Dir, "g"))
 	if err != nil || len(entries) != 2*files {
-		t.Fatalf("moved folder: %d entries (%v), want %d files and their sidecars", len(entries), err, files)
+		t.Fatalf("moved folder: %d entries (%v), want %d files and their sidecars",
+			len(entries), err, files)
 	}
 	got := filepath.Join(m.Dir, "g", "1234.txt")
 	if v := getxattr(t, got, "user.dl.id"); v != id {

@@ -58,7 +58,8 @@ func (c *Catalog) MoveFolderInBatches(ds *Dataset, from, to string, batch int) e
 			return nil
 		})
 		if err != nil {
-			return fmt.Errorf("move folder %s: files %d to %d: %w", from, start, start+len(part), err)
+			return fmt.Errorf("move folder %s: files %d to %d: %w", from, start,
+				start+len(part), err)
 		}
 	}
 	return c.Update(func(tx *Tx) error { return tx.moveFolders(ds, from, to, folders, newPath) })

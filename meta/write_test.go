@@ -107,7 +107,8 @@ func TestRemoveFolderAndMoveItem(t *testing.T) {
 	if err != nil || gone == nil || gone.Item.ID != testID("02") {
 		t.Fatalf("move over an item: %v, replaced %v", err, gone)
 	}
-	if rec, err := c.ItemByPath(ds, "/b.jpg"); err != nil || rec.Item.ID != testID("01") || rec.Item.Name != "b.jpg" {
+	rec, err := c.ItemByPath(ds, "/b.jpg")
+	if err != nil || rec.Item.ID != testID("01") || rec.Item.Name != "b.jpg" {
 		t.Errorf("/b.jpg after the move: %+v %v", rec, err)
 	}
 	if _, err := c.Record(ds.ID, testID("02")); !errors.Is(err, ErrNotFound) {
@@ -198,7 +199,8 @@ func TestMoveFolderInBatches(t *testing.T) {
 		t.Fatalf("batched move: %v", err)
 	}
 	want := map[string]string{"/moved/1.jpg": testID("00"), "/moved/2.jpg": testID("01"),
-		"/moved/b/3.jpg": testID("02"), "/moved/b/c/4.jpg": testID("03"), "/moved/b": testID("99"), "/moved": testID("98")}
+		"/moved/b/3.jpg": testID("02"), "/moved/b/c/4.jpg": testID("03"),
+		"/moved/b": testID("99"), "/moved": testID("98")}
 	for p, id := range want {
 		if rec, err := c.ItemByPath(ds, p); err != nil || rec.Item.ID != id {
 			t.Errorf("%s after batched move: %v %v", p, rec, err)
