@@ -53,6 +53,7 @@ type filesystem struct {
 	passthrough atomic.Bool // reads of local blobs use FUSE passthrough
 
 	unmapped sync.Map // error texts already logged by errnoOf
+	targets  sync.Map // blob.Store -> *writeTarget: where writes go, per opened store
 	skipLog  onceLogger
 
 	mu     sync.Mutex // protects stores

@@ -61,10 +61,6 @@ type writeTarget struct {
 	errno   syscall.Errno // EROFS for a backend that refuses writes
 }
 
-// targets caches one writeTarget per opened blob store. Stores are opened
-// once per dataset and mount (filesystem.store), so the cache is per mount.
-var targets sync.Map // blob.Store -> *writeTarget
-
 // target returns where the writes of ds go, or EROFS on a read-only mount
 // or backend. The first call per store stores the empty blob, which both
 // checks that the backend takes writes and gives new files their bytes.
@@ -77,7 +73,7 @@ func (fsys *filesystem) target(ctx context.Context,
 	if err != nil {
 		return nil, fsys.errnoOf("write", err)
 	}
-	if t, ok := targets.Load(store); ok {
+	if t, ok := fsys.targets.Load(store); ok {
 		t := t.(*writeTarget)
 		return t, t.errno
 	}
@@ -103,7 +99,7 @@ func (fsys *filesystem) target(ctx context.Context,
 			return nil, fsys.errnoOf("write", err)
 		}
 	}
-	actual, _ := targets.LoadOrStore(store, t)
+	actual, _ := fsys.targets.LoadOrStore(store, t)
 	t = actual.(*writeTarget)
 	return t, t.errno
 }
