@@ -103,31 +103,9 @@ func runMount(c *cli.Context, opt mountOptions) error {
 		return err
 	}
 
-	fopt := dlfs.Options{
-		Catalog: cat, ReadOnly: opt.readOnly, AllowOther: opt.allowOther,
-		Timeout: opt.timeout, Logger: logger, Debug: opt.debugFuse,
-		Passthrough: opt.passthrough,
-		Blobs: func(ctx context.Context, ds *meta.Dataset) (blob.Store, error) {
-			return openBlobs(ctx, cat, ds, opt.backend)
-		},
-	}
-	fopt.Views = append(fopt.Views, dlfs.NewPreviewView(cat.Dir(), logger))
-	fopt.Views = append(fopt.Views, dlfs.NewQueryView(opt.timeout, logger))
-	if opt.uid >= 0 {
-		fopt.UID = uint32(opt.uid)
-	}
-	if opt.gid >= 0 {
-		fopt.GID = uint32(opt.gid)
-	}
-	if opt.dataset != "" {
-		if fopt.Dataset, err = cat.Dataset(opt.dataset); err != nil {
-			return fmt.Errorf("mount: %w", err)
-		}
-		if !opt.readOnly && strings.HasPrefix(fopt.Dataset.Backend, backend.LinkPrefix) {
-			logger.Info("the dataset's files are linked in place and cannot change; "+
-				"mounting read-only", "dataset", opt.dataset, "backend", fopt.Dataset.Backend)
-			opt.readOnly, fopt.ReadOnly = true, true
-		}
+	fopt, err := mountFSOptions(cat, &opt)
+	if err != nil {
+		return err
 	}
 	remote, err := openRemoteBackends(c.Context, cat, fopt.Dataset, opt.backend)
 	if err != nil {
@@ -147,24 +125,7 @@ func runMount(c *cli.Context, opt mountOptions) error {
 		return err
 	}
 
-	what := "every dataset"
-	if opt.dataset != "" {
-		what = "dataset " + opt.dataset
-	}
-	logger.Info("serving "+what, "mountpoint", opt.mountpoint, "store", cat.Dir(),
-		"read_only", opt.readOnly)
-
-	sig := make(chan os.Signal, 1)
-	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
-	go func() {
-		s := <-sig
-		logger.Info("unmounting", "signal", s.String())
-		if err := srv.Unmount(); err != nil {
-			logger.Warn("unmount failed; trying a lazy unmount", "err", err)
-			syscall.Unmount(opt.mountpoint, syscall.MNT_DETACH)
-		}
-	}()
-	srv.Wait()
+	serveUntilUnmounted(srv, cat.Dir(), opt)
 	logger.Info("unmounted", "mountpoint", opt.mountpoint)
 	return nil
 }
@@ -200,4 +161,60 @@ func recoverStaleMount(dir string) {
 	if err := unmount(dir, true); err != nil {
 		logger.Warn("could not detach the stale mount", "mountpoint", dir, "err", err)
 	}
+}
+
+// mountFSOptions builds the filesystem's options from the command's. A
+// dataset on a linked backend is mounted read-only (opt is updated).
+func mountFSOptions(cat *meta.Catalog, opt *mountOptions) (dlfs.Options, error) {
+	fopt := dlfs.Options{
+		Catalog: cat, ReadOnly: opt.readOnly, AllowOther: opt.allowOther,
+		Timeout: opt.timeout, Logger: logger, Debug: opt.debugFuse,
+		Passthrough: opt.passthrough,
+		Blobs: func(ctx context.Context, ds *meta.Dataset) (blob.Store, error) {
+			return openBlobs(ctx, cat, ds, opt.backend)
+		},
+	}
+	fopt.Views = append(fopt.Views, dlfs.NewPreviewView(cat.Dir(), logger))
+	fopt.Views = append(fopt.Views, dlfs.NewQueryView(opt.timeout, logger))
+	if opt.uid >= 0 {
+		fopt.UID = uint32(opt.uid)
+	}
+	if opt.gid >= 0 {
+		fopt.GID = uint32(opt.gid)
+	}
+	if opt.dataset != "" {
+		var err error
+		if fopt.Dataset, err = cat.Dataset(opt.dataset); err != nil {
+			return fopt, fmt.Errorf("mount: %w", err)
+		}
+		if !opt.readOnly && strings.HasPrefix(fopt.Dataset.Backend, backend.LinkPrefix) {
+			logger.Info("the dataset's files are linked in place and cannot change; "+
+				"mounting read-only", "dataset", opt.dataset, "backend", fopt.Dataset.Backend)
+			opt.readOnly, fopt.ReadOnly = true, true
+		}
+	}
+	return fopt, nil
+}
+
+// serveUntilUnmounted logs the ready line, unmounts on SIGINT or SIGTERM,
+// and returns once the mount has ended.
+func serveUntilUnmounted(srv *dlfs.Server, store string, opt mountOptions) {
+	what := "every dataset"
+	if opt.dataset != "" {
+		what = "dataset " + opt.dataset
+	}
+	logger.Info("serving "+what, "mountpoint", opt.mountpoint, "store", store,
+		"read_only", opt.readOnly)
+
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
+	go func() {
+		s := <-sig
+		logger.Info("unmounting", "signal", s.String())
+		if err := srv.Unmount(); err != nil {
+			logger.Warn("unmount failed; trying a lazy unmount", "err", err)
+			syscall.Unmount(opt.mountpoint, syscall.MNT_DETACH)
+		}
+	}()
+	srv.Wait()
 }
