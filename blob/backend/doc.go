@@ -20,11 +20,9 @@
 // are read straight from S3, so that probing a video's header does not
 // fetch a 4 MiB chunk.
 //
-// Reads of one open blob reach S3 one at a time, in the order they come,
-// which keeps the S3 reader's own read-ahead (parallel range requests)
-// going under the kernel's concurrent read-ahead requests. A read that
-// found S3 unavailable (blob.ErrUnavailable, after max_retry_time) makes
-// the reads of that blob fail at once for the next second, so that the
-// kernel's retry of the page does not wait again: a read syscall answers
-// EIO within about max_retry_time plus request_timeout.
+// A read that found S3 unavailable (blob.ErrUnavailable, after
+// max_retry_time) makes the reads of that open blob fail at once for the
+// next second, so that the kernel's retry of the page does not wait
+// again: a read syscall answers EIO within about max_retry_time plus
+// request_timeout.
 package backend

@@ -58,7 +58,6 @@ func (r router) Open(ctx context.Context, key string) (blob.Reader, error) {
 	if err != nil {
 		return nil, err
 	}
-	in = &serialReader{Reader: in}
 	p.opened.CompareAndSwap(nil, &in)
 	return in, nil
 }
@@ -119,22 +118,6 @@ func (h *headerFirst) ReadAt(p []byte, off int64) (int, error) {
 		return h.Reader.ReadAt(p, off)
 	}
 	return h.direct.ReadAt(p, off)
-}
-
-// serialReader lets one ReadAt at a time reach an S3 reader. The kernel
-// sends a file's read-ahead requests at once, and the cache fetches the
-// chunks they touch at once; one after the other, the S3 reader sees them
-// in order, keeps its own read-ahead going (its parallel range requests)
-// and does not take a request that overtook another for a seek.
-type serialReader struct {
-	blob.Reader
-	mu sync.Mutex
-}
-
-func (s *serialReader) ReadAt(p []byte, off int64) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.Reader.ReadAt(p, off)
 }
 
 // failFastWindow is how long after a read failed for want of the backend

@@ -84,8 +84,8 @@ func bucketID(rawURL string) string {
 	return hex.EncodeToString(sum[:8])
 }
 
-// s3Store is an S3 store whose Readers take one ReadAt at a time (see
-// serialReader); List and ReadHeader serve link imports.
+// s3Store is an S3 store whose Readers fail fast after a failure (see
+// failFast); List and ReadHeader serve link imports.
 type s3Store struct {
 	*s3.Store
 }
@@ -95,5 +95,5 @@ func (s *s3Store) Open(ctx context.Context, key string) (blob.Reader, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &failFast{Reader: &serialReader{Reader: r}}, nil
+	return &failFast{Reader: r}, nil
 }
