@@ -208,13 +208,23 @@ func serveUntilUnmounted(srv *dlfs.Server, store string, opt mountOptions) {
 
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
+	stop, handled := make(chan struct{}), make(chan struct{})
 	go func() {
-		s := <-sig
-		logger.Info("unmounting", "signal", s.String())
-		if err := srv.Unmount(); err != nil {
-			logger.Warn("unmount failed; trying a lazy unmount", "err", err)
-			syscall.Unmount(opt.mountpoint, syscall.MNT_DETACH)
+		defer close(handled)
+		select {
+		case s := <-sig:
+			logger.Info("unmounting", "signal", s.String())
+			if err := srv.Unmount(); err != nil {
+				logger.Warn("unmount failed; trying a lazy unmount", "err", err)
+				syscall.Unmount(opt.mountpoint, syscall.MNT_DETACH)
+			}
+		case <-stop:
 		}
 	}()
 	srv.Wait()
+	// The caller closes the server next: let a signal's unmount finish
+	// first, so that the two never run at once.
+	signal.Stop(sig)
+	close(stop)
+	<-handled
 }
