@@ -133,7 +133,7 @@ func (c *Cache) Open(ctx context.Context, key string) (blob.Reader, error) {
 	if ok {
 		b.pins++
 		c.mu.Unlock()
-		return &reader{c: c, b: b, ctx: context.WithoutCancel(ctx), index: -1}, nil
+		return &reader{c: c, b: b, ctx: context.WithoutCancel(ctx), index: -1, fdIndex: -1}, nil
 	}
 	c.mu.Unlock()
 
@@ -145,7 +145,7 @@ func (c *Cache) Open(ctx context.Context, key string) (blob.Reader, error) {
 	b = c.blobLocked(key, in.Size())
 	b.pins++
 	c.mu.Unlock()
-	return &reader{c: c, b: b, ctx: context.WithoutCancel(ctx), inner: in, index: -1}, nil
+	return &reader{c: c, b: b, ctx: context.WithoutCancel(ctx), inner: in, index: -1, fdIndex: -1}, nil
 }
 
 // blobLocked returns key's entry, adding it when missing.

@@ -16,6 +16,8 @@ import (
 // reader reads a pinned blob chunk by chunk. It holds the chunk it last
 // touched: open, when the chunk's file has passed its check, or in memory
 // when the chunk was just fetched or checked.
+//
+// Lock order: reader.mu, then Cache.mu.
 type reader struct {
 	// read-only after Open
 	c   *Cache
@@ -29,6 +31,9 @@ type reader struct {
 	index  int64      // chunk held; -1 for none
 	held   chunkSource
 	closed bool
+	// chunk files handed out by ChunkFd, and the latest one's index
+	fds     map[int64]*openChunk
+	fdIndex int64
 }
 
 // chunkSource holds one chunk's bytes: a checked file, or data in memory
@@ -246,6 +251,7 @@ func (r *reader) Close() error {
 	r.closed = true
 	r.held.close()
 	r.held = chunkSource{}
+	r.closeIdleLocked(-1)
 	r.mu.Unlock()
 
 	r.c.mu.Lock()
