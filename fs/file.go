@@ -143,10 +143,31 @@ type fileHandle struct {
 // fder is a blob.Reader backed by a local file descriptor.
 type fder interface{ Fd() uintptr }
 
-// Read serves a read at any offset; a local blob is spliced by the kernel.
+// spanResult answers a read from a blob's chunk file and releases the
+// file once go-fuse has sent the bytes (Done).
+type spanResult struct {
+	fuse.ReadResult
+	span blob.FileSpan
+}
+
+// Seekable lets go-fuse splice the span from its file: it looks for this
+// method on a ReadResult. Without it go-fuse would pread, just as right.
+func (s *spanResult) Seekable() (fd uintptr, off int64, sz int) {
+	return s.span.Fd, s.span.Off, s.span.Len
+}
+
+func (s *spanResult) Done() { s.span.Release() }
+
+// Read serves a read at any offset; a local blob, or a read within one
+// cached chunk, is spliced by the kernel.
 func (h *fileHandle) Read(ctx context.Context, dest []byte, off int64) (fuse.ReadResult, syscall.Errno) {
 	if f, ok := h.r.(fder); ok {
 		return fuse.ReadResultFd(f.Fd(), off, len(dest)), 0
+	}
+	if c, ok := h.r.(blob.ChunkFder); ok {
+		if s, ok := c.ChunkFd(off, len(dest)); ok {
+			return &spanResult{ReadResult: fuse.ReadResultFd(s.Fd, s.Off, s.Len), span: s}, 0
+		}
 	}
 	n, err := h.r.ReadAt(dest, off)
 	if err != nil && !errors.Is(err, io.EOF) {
