@@ -16,6 +16,13 @@ import (
 // before a Reader reads ahead; a header read or a random read never does.
 const seqReadsBeforeReadAhead = 2
 
+// reorderSlack is how far from the furthest read so far a read may start
+// and still count as sequential: the kernel sends a file's read-ahead as
+// several reads at once (1 MiB each through the mount), and they arrive
+// in any order. Read-ahead blocks are kept until reads pass them by as
+// much, for the stragglers.
+const reorderSlack = 4 << 20
+
 // Reader reads one object with ranged GETs, pinned to the ETag seen at
 // Open. ReadAt may be called concurrently.
 type Reader struct {
@@ -29,10 +36,10 @@ type Reader struct {
 	cancel context.CancelFunc
 
 	mu     sync.Mutex // protects the following
-	next   int64      // where the last read ended; -1 before the first
-	streak int        // reads in a row that started where the last ended
+	next   int64      // the furthest end of a sequential read; -1 before the first
+	streak int        // sequential reads in a row
 	step   int        // length of the next read-ahead block
-	blocks []*block   // read-ahead blocks, contiguous, in offset order
+	blocks []*block   // read-ahead blocks, in offset order
 	closed bool
 }
 
@@ -109,23 +116,35 @@ func (r *Reader) ReadAt(p []byte, off int64) (int, error) {
 }
 
 // noteReadLocked records a read of n bytes at off, drops read-ahead that
-// lies behind it or, on a seek away, all of it, and tells whether the
-// reads so far are sequential enough to read ahead.
+// lies well behind it or, on a seek away, all of it, and tells whether the
+// reads so far are sequential enough to read ahead. A read counts as
+// sequential when it starts within the read-ahead window or within
+// reorderSlack of the furthest read, ahead or behind.
 func (r *Reader) noteReadLocked(off int64, n int) bool {
-	if off == r.next || r.inBlocksLocked(off) {
+	if r.inWindowLocked(off) {
 		r.streak++
+		r.next = max(r.next, off+int64(n))
 	} else {
 		r.streak = 0
 		r.step = 0
 		r.dropBlocksLocked(func(*block) bool { return true })
+		r.next = off + int64(n)
 	}
-	r.next = off + int64(n)
-	r.dropBlocksLocked(func(b *block) bool { return b.end() <= off })
+	r.dropBlocksLocked(func(b *block) bool { return b.end() <= r.next-reorderSlack })
 	return r.streak >= seqReadsBeforeReadAhead
 }
 
-func (r *Reader) inBlocksLocked(off int64) bool {
-	return len(r.blocks) > 0 && off >= r.blocks[0].off && off < r.blocks[len(r.blocks)-1].end()
+// inWindowLocked tells whether a read at off continues the reads so far.
+func (r *Reader) inWindowLocked(off int64) bool {
+	if r.next < 0 {
+		return false
+	}
+	lo, hi := r.next-reorderSlack, r.next+reorderSlack
+	if len(r.blocks) > 0 {
+		lo = min(lo, r.blocks[0].off)
+		hi = max(hi, r.blocks[len(r.blocks)-1].end())
+	}
+	return off >= lo && off <= hi
 }
 
 // dropBlocksLocked cancels and forgets the blocks that match.
@@ -143,23 +162,30 @@ func (r *Reader) dropBlocksLocked(match func(*block) bool) {
 }
 
 // fillAheadLocked starts blocks after the last one (or at off) until
-// ReadAheadRequests of them are pending, each twice the last, up to
-// ReadAheadMax.
+// ReadAheadRequests of them lie ahead of the furthest read, each twice
+// the last, up to ReadAheadMax.
 func (r *Reader) fillAheadLocked(off int64, want int) {
 	end := off
+	ahead := 0
 	if len(r.blocks) > 0 {
-		end = r.blocks[len(r.blocks)-1].end()
+		end = max(off, r.blocks[len(r.blocks)-1].end())
+	}
+	for _, b := range r.blocks {
+		if b.end() > r.next {
+			ahead++
+		}
 	}
 	if r.step == 0 {
 		r.step = max(minReadAhead, want)
 	}
-	for len(r.blocks) < r.s.opt.ReadAheadRequests && end < r.size {
+	for ahead < r.s.opt.ReadAheadRequests && end < r.size {
 		n := min(int64(r.step), r.size-end)
 		bctx, cancel := context.WithCancel(r.ctx)
 		b := &block{off: end, data: make([]byte, n), done: make(chan struct{}), cancel: cancel}
 		r.blocks = append(r.blocks, b)
 		go r.fetch(bctx, b)
 		end += n
+		ahead++
 		r.step = min(2*r.step, r.s.opt.ReadAheadMax)
 	}
 }

@@ -118,3 +118,42 @@ func TestReplacedObjectFailsOpenReader(t *testing.T) {
 		t.Errorf("read of a replaced object: %v, want ErrChanged", err)
 	}
 }
+
+// TestReorderedReadsKeepReadAhead reads as the kernel's parallel
+// read-ahead does: each pair of 1 MiB reads arrives in reverse order.
+func TestReorderedReadsKeepReadAhead(t *testing.T) {
+	srv := startServer(t)
+	const size = 64 << 20
+	data := randomBytes(size, 13)
+	putObject(t, srv, "reordered.bin", data)
+	proxy := startFaultProxy(t, srv.endpoint)
+	s := openStore(t, proxy.endpoint, "", Options{})
+
+	r, err := s.Open(context.Background(), LinkKey("reordered.bin"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	getsBefore, bytesBefore := proxy.gets.Load(), proxy.bodyBytes.Load()
+	const step = 1 << 20
+	buf := make([]byte, step)
+	for pair := int64(0); pair < size; pair += 2 * step {
+		for _, off := range []int64{pair + step, pair} {
+			n, err := r.ReadAt(buf, off)
+			if err != nil || !bytes.Equal(buf[:n], data[off:off+int64(n)]) {
+				t.Fatalf("read at %d: n=%d err=%v or bytes differ", off, n, err)
+			}
+		}
+	}
+	gets := proxy.gets.Load() - getsBefore
+	fetched := proxy.bodyBytes.Load() - bytesBefore
+	// In order, these 64 reads take about 10 GETs; dropping the read-ahead
+	// at every swapped pair would take one per read.
+	if gets > 20 {
+		t.Errorf("%d GETs for 64 reordered reads of 1 MiB: read-ahead was dropped", gets)
+	}
+	if fetched > size+size/8 {
+		t.Errorf("fetched %d bytes to read %d", fetched, size)
+	}
+	t.Logf("64 MiB in reordered 1 MiB reads: %d GETs, %d bytes fetched", gets, fetched)
+}
