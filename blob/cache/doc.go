@@ -21,7 +21,10 @@
 // bytes of chunk files stay under maxBytes, and the cache's file system
 // keeps at least minFree bytes free. A blob with an open Reader is pinned:
 // its chunks are not evicted; when nothing can be evicted, the chunk is
-// served without being cached. New rebuilds the index from the files, so
+// served without being cached. A Reader also hands out the open file of a
+// checked chunk (blob.ChunkFder), so that the mount lets the kernel splice
+// cached bytes as it does a local blob's; the file stays open until the
+// span is released. New rebuilds the index from the files, so
 // the cache survives a restart (recency then follows the files' times).
 //
 // Put, Walk and Delete go to the inner store; Delete also drops the cached
