@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 
 	gofs "github.com/hanwen/go-fuse/v2/fs"
@@ -20,6 +21,10 @@ type dirNode struct {
 
 	mu   sync.Mutex // protects path
 	path string     // the folder's path when last asked, "/" for the root
+
+	// statted is set once the kernel looks a child up by name: someone
+	// stats entries here (ls -l), so listings answer attributes too.
+	statted atomic.Bool
 }
 
 var (
@@ -62,6 +67,7 @@ func (n *dirNode) dirPath() string {
 
 // Lookup finds an entry, or the sidecar of a file entry.
 func (n *dirNode) Lookup(ctx context.Context, name string, out *fuse.EntryOut) (*gofs.Inode, syscall.Errno) {
+	n.statted.Store(true)
 	dir := n.dirPath()
 	if dir == "/" && name == controlName {
 		return n.lookupControl(ctx, out)
@@ -196,6 +202,13 @@ func (h *dirHandle) fillLocked() syscall.Errno {
 
 // Lookup answers the READDIRPLUS lookup of the entry just produced.
 func (h *dirHandle) Lookup(ctx context.Context, name string, out *fuse.EntryOut) (*gofs.Inode, syscall.Errno) {
+	// Until entries of this folder are statted, answer no attributes: the
+	// kernel then lists names only and makes no inode per entry, so that
+	// find over a million items keeps dlfs's memory small. The kernel asks
+	// with READDIRPLUS for a listing's first batch whatever follows.
+	if !h.node.statted.Load() {
+		return nil, syscall.ENOENT
+	}
 	h.mu.Lock()
 	d, sidecar := h.last, h.sidecar
 	h.mu.Unlock()

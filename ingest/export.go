@@ -10,6 +10,7 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
+	"sync"
 
 	"github.com/dlfs/dlfs/meta"
 )
@@ -34,32 +35,71 @@ func (j *job) source() string {
 // scanExport reads every JSON under src/json and pairs it with its binary
 // under src/items.
 func (im *Importer) scanExport(src string) ([]job, []Problem, error) {
-	var jobs []job
-	var probs []Problem
-	seen := map[string]string{} // item path -> JSON that claimed it
+	var files []string
 	root := filepath.Join(src, "json")
 	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
-		if d.IsDir() || !strings.HasSuffix(d.Name(), ".json") {
-			return nil
+		if !d.IsDir() && strings.HasSuffix(d.Name(), ".json") {
+			files = append(files, p)
 		}
-		j, err := readExportJSON(src, p)
-		if err != nil {
-			probs = append(probs, Problem{File: p, Reason: err.Error()})
-			return nil
-		}
-		if prev, dup := seen[j.path]; dup {
-			probs = append(probs, Problem{File: p,
-				Reason: fmt.Sprintf("filename %s is claimed by %s too", j.path, prev)})
-			return nil
-		}
-		seen[j.path] = p
-		jobs = append(jobs, *j)
 		return nil
 	})
-	return jobs, probs, err
+	if err != nil {
+		return nil, nil, err
+	}
+	parsed := im.readExportJSONs(src, files)
+
+	// In walk order, so that which of two JSONs claiming one path wins
+	// does not depend on timing.
+	var jobs []job
+	var probs []Problem
+	seen := map[string]string{} // item path -> JSON that claimed it
+	for i, r := range parsed {
+		p := files[i]
+		if r.err != nil {
+			probs = append(probs, Problem{File: p, Reason: r.err.Error()})
+			continue
+		}
+		if prev, dup := seen[r.job.path]; dup {
+			probs = append(probs, Problem{File: p,
+				Reason: fmt.Sprintf("filename %s is claimed by %s too", r.job.path, prev)})
+			continue
+		}
+		seen[r.job.path] = p
+		jobs = append(jobs, *r.job)
+	}
+	return jobs, probs, nil
+}
+
+// parsedJSON is one export JSON read by readExportJSONs.
+type parsedJSON struct {
+	job *job
+	err error
+}
+
+// readExportJSONs reads the item JSONs with the importer's workers: on
+// large exports parsing JSON is most of an import's work.
+func (im *Importer) readExportJSONs(src string, files []string) []parsedJSON {
+	out := make([]parsedJSON, len(files))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for w := 0; w < im.opt.Workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				out[i].job, out[i].err = readExportJSON(src, files[i])
+			}
+		}()
+	}
+	for i := range files {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	return out
 }
 
 // readExportJSON parses one export JSON in any of the shapes dlfs accepts
@@ -89,9 +129,7 @@ func readExportJSON(src, file string) (*job, error) {
 	if j.path, err = meta.CleanFilename(fn); err != nil {
 		return nil, fmt.Errorf("filename: %w", err)
 	}
-	norm, _ := json.Marshal(raw)
-	j.item = new(meta.Item)
-	if err := json.Unmarshal(norm, j.item); err != nil {
+	if j.item, err = meta.ItemFromMap(raw); err != nil {
 		return nil, fmt.Errorf("item fields: %w", err)
 	}
 	if j.item.ID != "" && !meta.IsID(j.item.ID) {

@@ -211,3 +211,66 @@ func SplitPath(p string) (dir, name string) {
 	}
 	return p[:i], p[i+1:]
 }
+
+// ItemFromMap builds an item from a decoded JSON object (numbers as
+// json.Number), as UnmarshalJSON would from its text, without encoding it
+// again: imports read every item JSON this way.
+func ItemFromMap(raw map[string]any) (*Item, error) {
+	it := &Item{}
+	strs := map[string]*string{
+		"id": &it.ID, "datasetId": &it.DatasetID, "createdAt": &it.CreatedAt,
+		"updatedAt": &it.UpdatedAt, "creator": &it.Creator, "dir": &it.Dir,
+		"filename": &it.Filename, "name": &it.Name, "type": &it.Type,
+	}
+	for k, v := range raw {
+		if p, ok := strs[k]; ok {
+			s, ok := v.(string)
+			if !ok && v != nil {
+				return nil, fmt.Errorf("%w: %s: want a string, found %T", ErrInvalid, k, v)
+			}
+			*p = s
+			continue
+		}
+		if err := it.setOther(k, v); err != nil {
+			return nil, err
+		}
+	}
+	return it, nil
+}
+
+// setOther sets a field ItemFromMap does not take as a string.
+func (it *Item) setOther(k string, v any) error {
+	switch k {
+	case "hidden":
+		b, ok := v.(bool)
+		if !ok && v != nil {
+			return fmt.Errorf("%w: hidden: want a boolean, found %T", ErrInvalid, v)
+		}
+		it.Hidden = b
+	case "metadata":
+		m, ok := v.(map[string]any)
+		if !ok && v != nil {
+			return fmt.Errorf("%w: metadata: want an object, found %T", ErrInvalid, v)
+		}
+		it.Metadata = m
+	case "annotated":
+		it.Annotated = v
+	case "annotationsCount":
+		n, ok := v.(json.Number)
+		c, err := n.Int64()
+		if v != nil && (!ok || err != nil) {
+			return fmt.Errorf("%w: annotationsCount: want an integer, found %v", ErrInvalid, v)
+		}
+		it.AnnotationsCount = int(c)
+	default:
+		data, err := json.Marshal(v)
+		if err != nil {
+			return fmt.Errorf("%s: %w", k, err)
+		}
+		if it.Extra == nil {
+			it.Extra = make(map[string]json.RawMessage)
+		}
+		it.Extra[k] = data
+	}
+	return nil
+}
