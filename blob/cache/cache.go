@@ -65,11 +65,12 @@ type chunkID struct {
 }
 
 type chunkEntry struct {
-	id      chunkID
-	blob    *blobEntry
-	size    int64 // file length, CRC included
-	elem    *list.Element
-	checked bool // the file passed its CRC check since New
+	id       chunkID
+	blob     *blobEntry
+	size     int64 // file length, CRC included
+	elem     *list.Element
+	checked  bool // the file passed its CRC check since New
+	checking bool // a check ahead of the reads is running
 }
 
 // fill is a chunk being fetched from the inner store, then written to

@@ -1,6 +1,7 @@
 package cache
 
 import (
+	"errors"
 	"os"
 	"sync"
 
@@ -56,6 +57,7 @@ func (r *reader) ChunkFd(off int64, n int) (blob.FileSpan, bool) {
 		r.closeIdleLocked(index)
 	}
 	oc.refs++
+	r.c.checkAhead(r.b, index+1)
 	var once sync.Once
 	release := func() { once.Do(func() { r.releaseChunk(index, oc) }) }
 	return blob.FileSpan{Fd: oc.fd, Off: at, Len: n, Release: release}, true
@@ -103,4 +105,36 @@ func (c *Cache) openChecked(id chunkID) (*os.File, bool) {
 	c.lru.MoveToFront(e.elem)
 	c.stats.hits.Add(1)
 	return f, true
+}
+
+// checkAhead checks chunk index of b in the background when it is cached
+// and not checked yet, so that a sequential reader finds it checked and
+// spliceable when it gets there, rather than checking it on the way. A
+// chunk that fails is dropped, as on a read.
+func (c *Cache) checkAhead(b *blobEntry, index int64) {
+	id := chunkID{b.hash, index}
+	c.mu.Lock()
+	e, ok := c.chunks[id]
+	if !ok || e.checked || e.checking {
+		c.mu.Unlock()
+		return
+	}
+	e.checking = true
+	c.background.Add(1)
+	c.mu.Unlock()
+	go func() {
+		defer c.background.Done()
+		_, err := c.readChunkFile(id, b.chunkLen(index))
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		e.checking = false
+		if err == nil {
+			e.checked = true
+		} else if c.chunks[id] == e { // not dropped by a read meanwhile
+			if errors.Is(err, errCorrupt) {
+				c.stats.corrupt.Add(1)
+			}
+			c.removeChunkLocked(e)
+		}
+	}()
 }

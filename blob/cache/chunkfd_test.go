@@ -41,11 +41,12 @@ func TestChunkFdServesCheckedChunksOnly(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	size := 2*ChunkSize + ChunkSize/2
+	size := 3*ChunkSize + ChunkSize/2
 	data := randomBytes(size, 21)
 	key := inner.add(data)
-	readAll(t, c, key, data, 1<<20) // caches the three chunks
+	readAll(t, c, key, data, 1<<20) // caches the four chunks
 	c.background.Wait()
+	flipByte(t, c.chunkPath(chunkID{keyHash(key), 2}), 4321)
 
 	r, fder := openFder(t, c, key)
 	defer r.Close()
@@ -71,14 +72,30 @@ func TestChunkFdServesCheckedChunksOnly(t *testing.T) {
 		s.Release()
 		t.Error("span given for a range across two chunks")
 	}
-	if s, ok := fder.ChunkFd(ChunkSize, 4096); ok {
+
+	// Chunk 1 was checked ahead of the reads; serving it checks chunk 2
+	// ahead, which fails and is never exposed.
+	c.background.Wait()
+	s, ok = fder.ChunkFd(ChunkSize, 4096)
+	if !ok {
+		t.Fatal("no span for chunk 1, checked ahead of the reads")
+	}
+	if got := spanBytes(t, s); !bytes.Equal(got, data[ChunkSize:ChunkSize+4096]) {
+		t.Error("bytes of chunk 1's span differ from the blob's")
+	}
+	s.Release()
+	c.background.Wait()
+	if s, ok := fder.ChunkFd(2*ChunkSize, 4096); ok {
 		s.Release()
-		t.Error("span given for chunk 1, never checked")
+		t.Error("span given for chunk 2, whose file fails its check")
+	}
+	if st := c.Stats(); st.Corrupt != 1 {
+		t.Errorf("stats %+v, want chunk 2 found corrupt ahead of the reads", st)
 	}
 
 	// The last chunk: a read past the end is cut at the blob's end, never
 	// reaching the CRC behind the bytes in the file.
-	if _, err := r.ReadAt(make([]byte, 10), 2*ChunkSize); err != nil {
+	if _, err := r.ReadAt(make([]byte, 10), 3*ChunkSize); err != nil {
 		t.Fatal(err)
 	}
 	off := int64(size - 1000)

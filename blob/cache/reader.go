@@ -91,6 +91,7 @@ func (r *reader) readChunk(index int64, p []byte, at int64) (int, error) {
 		}
 		r.held.close()
 		r.index, r.held = index, src
+		r.c.checkAhead(r.b, index+1)
 	}
 	defer r.mu.Unlock()
 	if r.held.file == nil {
@@ -125,11 +126,11 @@ func (c *Cache) loadChunk(r *reader, index int64) (chunkSource, error) {
 			c.stats.hits.Add(1)
 			return src, nil
 		}
-		if errors.Is(err, errCorrupt) {
-			c.stats.corrupt.Add(1)
-		}
 		c.mu.Lock()
-		if c.chunks[id] == e {
+		if c.chunks[id] == e { // not dropped by a check ahead meanwhile
+			if errors.Is(err, errCorrupt) {
+				c.stats.corrupt.Add(1)
+			}
 			c.removeChunkLocked(e)
 		}
 	}
