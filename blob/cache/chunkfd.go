@@ -57,7 +57,7 @@ func (r *reader) ChunkFd(off int64, n int) (blob.FileSpan, bool) {
 		r.closeIdleLocked(index)
 	}
 	oc.refs++
-	r.c.checkAhead(r.b, index+1)
+	r.c.checkAhead(r.b, index+1, index+2)
 	var once sync.Once
 	release := func() { once.Do(func() { r.releaseChunk(index, oc) }) }
 	return blob.FileSpan{Fd: oc.fd, Off: at, Len: n, Release: release}, true
@@ -107,11 +107,17 @@ func (c *Cache) openChecked(id chunkID) (*os.File, bool) {
 	return f, true
 }
 
-// checkAhead checks chunk index of b in the background when it is cached
-// and not checked yet, so that a sequential reader finds it checked and
-// spliceable when it gets there, rather than checking it on the way. A
-// chunk that fails is dropped, as on a read.
-func (c *Cache) checkAhead(b *blobEntry, index int64) {
+// checkAhead checks the chunks of b at indexes in the background, those
+// cached and not checked yet, so that a sequential reader finds them
+// checked and spliceable when it gets there, rather than checking them on
+// the way. A chunk that fails is dropped, as on a read.
+func (c *Cache) checkAhead(b *blobEntry, indexes ...int64) {
+	for _, index := range indexes {
+		c.checkInBackground(b, index)
+	}
+}
+
+func (c *Cache) checkInBackground(b *blobEntry, index int64) {
 	id := chunkID{b.hash, index}
 	c.mu.Lock()
 	e, ok := c.chunks[id]

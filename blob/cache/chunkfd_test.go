@@ -73,8 +73,8 @@ func TestChunkFdServesCheckedChunksOnly(t *testing.T) {
 		t.Error("span given for a range across two chunks")
 	}
 
-	// Chunk 1 was checked ahead of the reads; serving it checks chunk 2
-	// ahead, which fails and is never exposed.
+	// Chunks 1 and 2 were checked ahead of the reads: 1 is served, 2
+	// fails its check and is never exposed.
 	c.background.Wait()
 	s, ok = fder.ChunkFd(ChunkSize, 4096)
 	if !ok {

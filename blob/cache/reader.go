@@ -91,7 +91,7 @@ func (r *reader) readChunk(index int64, p []byte, at int64) (int, error) {
 		}
 		r.held.close()
 		r.index, r.held = index, src
-		r.c.checkAhead(r.b, index+1)
+		r.c.checkAhead(r.b, index+1, index+2)
 	}
 	defer r.mu.Unlock()
 	if r.held.file == nil {
