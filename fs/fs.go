@@ -52,8 +52,9 @@ type filesystem struct {
 
 	passthrough atomic.Bool // reads of local blobs use FUSE passthrough
 
-	unmapped sync.Map // error texts already logged by errnoOf
-	targets  sync.Map // blob.Store -> *writeTarget: where writes go, per opened store
+	unmapped sync.Map    // error texts already logged by errnoOf
+	targets  sync.Map    // blob.Store -> *writeTarget: where writes go, per opened store
+	xattrs   *xattrCache // read-only mounts only; nil otherwise
 	skipLog  onceLogger
 
 	mu     sync.Mutex // protects stores
@@ -116,6 +117,9 @@ func Mount(dir string, opt Options) (*Server, error) {
 	fsys := &filesystem{cat: opt.Catalog, opt: opt, log: opt.Logger,
 		stores: map[string]blob.Store{}}
 	fsys.skipLog.log = opt.Logger
+	if opt.ReadOnly {
+		fsys.xattrs = newXattrCache(time.Second)
+	}
 
 	var root gofs.InodeEmbedder
 	if opt.Dataset != nil {

@@ -171,6 +171,12 @@ func (fsys *filesystem) attrsOf(ds *meta.Dataset, id string) ([]xattr, syscall.E
 	if id == "" {
 		return []xattr{{"user.dl.dataset_id", []byte(ds.ID)}}, 0
 	}
+	key := ds.ID + id
+	if fsys.xattrs != nil {
+		if attrs, ok := fsys.xattrs.get(key); ok {
+			return attrs, 0
+		}
+	}
 	rec, err := fsys.cat.Record(ds.ID, id)
 	if err != nil {
 		return nil, fsys.errnoOf("getxattr", err)
@@ -181,7 +187,11 @@ func (fsys *filesystem) attrsOf(ds *meta.Dataset, id string) ([]xattr, syscall.E
 			return nil, fsys.errnoOf("getxattr", err)
 		}
 	}
-	return itemXattrs(rec, anns), 0
+	attrs := itemXattrs(rec, anns)
+	if fsys.xattrs != nil {
+		fsys.xattrs.put(key, attrs)
+	}
+	return attrs, 0
 }
 
 // Getxattr answers one attribute of a file item.
