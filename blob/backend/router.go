@@ -152,3 +152,19 @@ func (f *failFast) ReadAt(p []byte, off int64) (int, error) {
 	}
 	return n, err
 }
+
+// ChunkFd hands the filesystem a cached chunk's file to splice from.
+func (h *headerFirst) ChunkFd(off int64, n int) (blob.FileSpan, bool) {
+	if c, ok := h.Reader.(blob.ChunkFder); ok {
+		return c.ChunkFd(off, n)
+	}
+	return blob.FileSpan{}, false
+}
+
+// ChunkFd hands the filesystem a cached chunk's file to splice from.
+func (f *failFast) ChunkFd(off int64, n int) (blob.FileSpan, bool) {
+	if c, ok := f.Reader.(blob.ChunkFder); ok {
+		return c.ChunkFd(off, n)
+	}
+	return blob.FileSpan{}, false
+}
