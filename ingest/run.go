@@ -29,24 +29,32 @@ const batchItems = 1024
 
 // run prepares the jobs in parallel and stores them in batches.
 func (im *Importer) run(ctx context.Context, jobs []job, res *Result) error {
+	return im.pipeline(ctx, len(jobs), func(i int) prepared {
+		return im.prepare(ctx, &jobs[i])
+	}, res)
+}
+
+// pipeline prepares n inputs im.opt.Workers at a time and stores them in
+// batches, in input order, counting problems and unchanged items in res.
+func (im *Importer) pipeline(ctx context.Context, n int, prepare func(i int) prepared,
+	res *Result) error {
 	in := make(chan int)
-	out := make([]chan prepared, len(jobs))
+	out := make([]chan prepared, n)
 	for i := range out {
 		out[i] = make(chan prepared, 1)
 	}
 	var wg sync.WaitGroup
-	for w := 0; w < im.opt.Workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+	defer wg.Wait()
+	for range im.opt.Workers {
+		wg.Go(func() {
 			for i := range in {
-				out[i] <- im.prepare(ctx, &jobs[i])
+				out[i] <- prepare(i)
 			}
-		}()
+		})
 	}
 	go func() {
 		defer close(in)
-		for i := range jobs {
+		for i := range n {
 			select {
 			case in <- i:
 			case <-ctx.Done():
@@ -54,10 +62,9 @@ func (im *Importer) run(ctx context.Context, jobs []job, res *Result) error {
 			}
 		}
 	}()
-	defer wg.Wait()
 
 	var batch []prepared
-	for i := range jobs {
+	for i := range n {
 		var p prepared
 		select {
 		case p = <-out[i]:
@@ -79,7 +86,7 @@ func (im *Importer) run(ctx context.Context, jobs []job, res *Result) error {
 			batch = batch[:0]
 		}
 		if im.opt.Progress != nil {
-			im.opt.Progress(i+1, len(jobs), res.Bytes)
+			im.opt.Progress(i+1, n, res.Bytes)
 		}
 	}
 	return im.storeBatch(batch, res)

@@ -8,7 +8,6 @@ import (
 	"maps"
 	"path"
 	"strings"
-	"sync"
 
 	"github.com/dlfs/dlfs/blob"
 	"github.com/dlfs/dlfs/blob/s3"
@@ -75,58 +74,9 @@ func (im *Importer) ImportObjects(ctx context.Context, prefix string) (*Result, 
 // in batches, in listing order.
 func (im *Importer) runObjects(ctx context.Context, st objectLister, objs []object,
 	res *Result) error {
-	out := make([]chan prepared, len(objs))
-	for i := range out {
-		out[i] = make(chan prepared, 1)
-	}
-	next := make(chan int)
-	var wg sync.WaitGroup
-	defer wg.Wait()
-	for range im.opt.Workers {
-		wg.Go(func() {
-			for i := range next {
-				out[i] <- im.prepareObject(ctx, st, objs[i])
-			}
-		})
-	}
-	go func() {
-		defer close(next)
-		for i := range objs {
-			select {
-			case next <- i:
-			case <-ctx.Done():
-				return
-			}
-		}
-	}()
-
-	var batch []prepared
-	for i := range objs {
-		var p prepared
-		select {
-		case p = <-out[i]:
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-		switch {
-		case p.err != nil:
-			res.Problems = append(res.Problems, Problem{File: p.job.source(), Reason: p.err.Error()})
-		case p.unchanged:
-			res.Unchanged++
-		default:
-			batch = append(batch, p)
-		}
-		if len(batch) >= batchItems {
-			if err := im.storeBatch(batch, res); err != nil {
-				return err
-			}
-			batch = batch[:0]
-		}
-		if im.opt.Progress != nil {
-			im.opt.Progress(i+1, len(objs), res.Bytes)
-		}
-	}
-	return im.storeBatch(batch, res)
+	return im.pipeline(ctx, len(objs), func(i int) prepared {
+		return im.prepareObject(ctx, st, objs[i])
+	}, res)
 }
 
 // prepareObject builds the record of one object, keeping the id, times
