@@ -184,20 +184,27 @@ func (h *dirHandle) Readdirent(ctx context.Context) (*fuse.DirEntry, syscall.Err
 
 // fillLocked reads the next page of entries.
 func (h *dirHandle) fillLocked() syscall.Errno {
-	h.page, h.pos = h.page[:0], 0
-	n := 0
-	last, err := h.node.fsys.cat.List(h.node.ds.ID, h.dir, h.after, dirPageSize,
-		func(d meta.Dirent) bool {
-			h.page = append(h.page, d)
-			n++
-			return true
-		})
+	var err error
+	h.page, h.after, h.done, err = listPage(h.node.fsys.cat, h.node.ds.ID, h.dir, h.after,
+		h.page[:0])
+	h.pos = 0
 	if err != nil {
 		return h.node.fsys.errnoOf("readdir", err)
 	}
-	h.after = last
-	h.done = n < dirPageSize
 	return 0
+}
+
+// listPage appends to page the next dirPageSize entries of folder dir
+// after the name after, and returns them with the last name read and
+// whether the folder has no more.
+func listPage(cat *meta.Catalog, ds, dir, after string,
+	page []meta.Dirent) ([]meta.Dirent, string, bool, error) {
+	start := len(page)
+	last, err := cat.List(ds, dir, after, dirPageSize, func(d meta.Dirent) bool {
+		page = append(page, d)
+		return true
+	})
+	return page, last, len(page)-start < dirPageSize, err
 }
 
 // Lookup answers the READDIRPLUS lookup of the entry just produced.

@@ -107,19 +107,13 @@ func (h *previewDirHandle) entryLocked(d meta.Dirent) (found, bool, error) {
 
 // fillLocked reads the next page of entries.
 func (h *previewDirHandle) fillLocked() syscall.Errno {
-	h.page, h.pos = h.page[:0], 0
-	n := 0
-	last, err := h.node.env.Catalog().List(h.node.ds.ID, h.node.path, h.after, dirPageSize,
-		func(d meta.Dirent) bool {
-			h.page = append(h.page, d)
-			n++
-			return true
-		})
+	var err error
+	h.page, h.after, h.done, err = listPage(h.node.env.Catalog(), h.node.ds.ID, h.node.path,
+		h.after, h.page[:0])
+	h.pos = 0
 	if err != nil {
 		return h.node.env.Errno("readdir", err)
 	}
-	h.after = last
-	h.done = n < dirPageSize
 	return 0
 }
 
