@@ -3,7 +3,6 @@ package integration
 import (
 	"context"
 	"fmt"
-	"io"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -13,12 +12,13 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/minio/minio-go/v7"
+
+	"github.com/dlfs/dlfs/internal/s3test"
 	"github.com/minio/minio-go/v7/pkg/credentials"
 )
 
@@ -35,34 +35,12 @@ type s3Server struct {
 	client   *minio.Client
 }
 
-// findVersitygw looks on PATH, then in $(go env GOPATH)/bin, where make deps
-// installs it. Without it the test skips, or fails when CI is set.
-func findVersitygw(t testing.TB) string {
-	t.Helper()
-	if p, err := exec.LookPath("versitygw"); err == nil {
-		return p
-	}
-	if out, err := exec.Command("go", "env", "GOPATH").Output(); err == nil {
-		p := filepath.Join(strings.TrimSpace(string(out)), "bin", "versitygw")
-		if _, err := os.Stat(p); err == nil {
-			return p
-		}
-	}
-	msg := "versitygw is missing: make deps installs it " +
-		"(go install github.com/versity/versitygw/cmd/versitygw@v1.8.0)"
-	if os.Getenv("CI") != "" {
-		t.Fatal(msg)
-	}
-	t.Skip(msg)
-	return ""
-}
-
 // startS3 starts versitygw on a free loopback port, creates s3Bucket and
 // sets the AWS variables dlfs reads to the server's credentials. The
 // server stops with the test.
 func startS3(t testing.TB) *s3Server {
 	t.Helper()
-	bin := findVersitygw(t)
+	bin := s3test.Versitygw(t)
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -158,60 +136,6 @@ func randomData(n int, seed uint64) []byte {
 		}
 	}
 	return b
-}
-
-// tcpCounter forwards TCP connections to upstream and counts the bytes
-// upstream sends back: what a client of the proxy downloads.
-type tcpCounter struct {
-	addr string
-	down atomic.Int64
-}
-
-func startTCPCounter(t testing.TB, upstream string) *tcpCounter {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := &tcpCounter{addr: l.Addr().String()}
-	var wg sync.WaitGroup
-	t.Cleanup(func() { l.Close(); wg.Wait() })
-	wg.Go(func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			wg.Go(func() { p.relay(c, upstream) })
-		}
-	})
-	return p
-}
-
-func (p *tcpCounter) relay(client net.Conn, upstream string) {
-	defer client.Close()
-	server, err := net.Dial("tcp", upstream)
-	if err != nil {
-		return
-	}
-	defer server.Close()
-	go func() {
-		io.Copy(server, client)
-		server.(*net.TCPConn).CloseWrite()
-	}()
-	buf := make([]byte, 64<<10)
-	for {
-		n, err := server.Read(buf)
-		if n > 0 {
-			p.down.Add(int64(n))
-			if _, werr := client.Write(buf[:n]); werr != nil {
-				return
-			}
-		}
-		if err != nil {
-			return
-		}
-	}
 }
 
 // s3Fault is what faultyS3 does to a request.

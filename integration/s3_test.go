@@ -12,6 +12,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/dlfs/dlfs/internal/s3test"
 )
 
 // TestS3ImportMountCmp imports the fixture export into an S3 dataset, then
@@ -20,8 +22,8 @@ func TestS3ImportMountCmp(t *testing.T) {
 	requireFUSE(t)
 	requireTool(t, "getfattr")
 	srv := startS3(t)
-	counter := startTCPCounter(t, strings.TrimPrefix(srv.endpoint, "http://"))
-	url := s3URL("http://"+counter.addr, "shots")
+	counter := s3test.StartCountingProxy(t, strings.TrimPrefix(srv.endpoint, "http://"))
+	url := s3URL("http://"+counter.Addr, "shots")
 	s := newStore(t)
 	src := filepath.Join(fixtures(t), "dataloop-export")
 	out := s.MustRun("import", "--dataset", "shots", "--backend", url, src)
@@ -69,12 +71,12 @@ func TestS3ImportMountCmp(t *testing.T) {
 	// A second mount reads again from the disk cache left by the first,
 	// without asking the server.
 	m = s.Mount("--dataset", "shots", "--cache-dir", cacheDir)
-	before := counter.down.Load()
+	before := counter.Down()
 	for _, it := range items {
 		fn := it.str("filename")
 		sh(t, "cmp", filepath.Join(m.Dir, fn), filepath.Join(src, "items", fn))
 	}
-	if got := counter.down.Load() - before; got > 0 {
+	if got := counter.Down() - before; got > 0 {
 		t.Errorf("reading the cached items again after a restart: %d bytes from the server",
 			got)
 	}
@@ -171,7 +173,7 @@ func TestS3HeaderReadsFetchTheHeader(t *testing.T) {
 	requireFUSE(t)
 	requireTool(t, "file")
 	srv := startS3(t)
-	counter := startTCPCounter(t, strings.TrimPrefix(srv.endpoint, "http://"))
+	counter := s3test.StartCountingProxy(t, strings.TrimPrefix(srv.endpoint, "http://"))
 	dir := t.TempDir()
 	const size = 48 << 20
 	jpeg := filepath.Join(fixtures(t), "dataloop-export", "items", "cat.jpg")
@@ -186,7 +188,7 @@ func TestS3HeaderReadsFetchTheHeader(t *testing.T) {
 		}
 	}
 	s := newStore(t)
-	s.MustRun("import", "--dataset", "v", "--backend", s3URL("http://"+counter.addr, "v"), dir)
+	s.MustRun("import", "--dataset", "v", "--backend", s3URL("http://"+counter.Addr, "v"), dir)
 
 	// The header, kernel read-ahead and the requests; a read away from
 	// the start (file reads the last 64 KiB too) fetches the disk cache's
@@ -206,9 +208,9 @@ func TestS3HeaderReadsFetchTheHeader(t *testing.T) {
 			if cacheArgs[0] == "--cache-max-size" {
 				file = map[string]string{"a.bin": "c.bin", "b.bin": "d.bin"}[file]
 			}
-			before := counter.down.Load()
+			before := counter.Down()
 			out := sh(t, probe.argv[0], append(probe.argv[1:], filepath.Join(m.Dir, file))...)
-			got := counter.down.Load() - before
+			got := counter.Down() - before
 			t.Logf("%v %s %v: %d bytes from the server", cacheArgs, file, probe.argv, got)
 			want := int64(limit)
 			if probe.argv[0] == "file" && cacheArgs[0] == "--cache-dir" {

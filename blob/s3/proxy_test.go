@@ -1,74 +1,14 @@
 package s3
 
 import (
-	"io"
 	"net"
 	"net/http"
 	"net/http/httputil"
 	"net/url"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 )
-
-// countingProxy forwards TCP connections to upstream and counts the bytes
-// upstream sends back.
-type countingProxy struct {
-	addr       string
-	fromServer atomic.Int64
-}
-
-func startCountingProxy(t testing.TB, upstream string) *countingProxy {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := &countingProxy{addr: l.Addr().String()}
-	var wg sync.WaitGroup
-	t.Cleanup(func() { l.Close(); wg.Wait() })
-	wg.Go(func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			wg.Go(func() { p.serve(c, upstream) })
-		}
-	})
-	return p
-}
-
-func (p *countingProxy) serve(client net.Conn, upstream string) {
-	defer client.Close()
-	server, err := net.Dial("tcp", upstream)
-	if err != nil {
-		return
-	}
-	defer server.Close()
-	done := make(chan struct{})
-	go func() {
-		io.Copy(server, client)
-		server.(*net.TCPConn).CloseWrite()
-		close(done)
-	}()
-	io.Copy(&byteCounter{w: client, n: &p.fromServer}, server)
-	client.Close()
-	<-done
-}
-
-// byteCounter counts the bytes written through it as they pass.
-type byteCounter struct {
-	w io.Writer
-	n *atomic.Int64
-}
-
-func (c *byteCounter) Write(b []byte) (int, error) {
-	n, err := c.w.Write(b)
-	c.n.Add(int64(n))
-	return n, err
-}
 
 // fault is what faultProxy does to one request.
 type fault int

@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/minio/minio-go/v7"
+
+	"github.com/dlfs/dlfs/internal/s3test"
 )
 
 // putObject stores data as the object name in the test bucket.
@@ -24,11 +26,11 @@ func TestHeaderReadFetchesOnlyTheHeader(t *testing.T) {
 	const size = 32 << 20
 	data := randomBytes(size, 11)
 	putObject(t, srv, "big/video.mp4", data)
-	proxy := startCountingProxy(t, srv.addr)
-	s := openStore(t, "http://"+proxy.addr, "", Options{})
+	proxy := s3test.StartCountingProxy(t, srv.addr)
+	s := openStore(t, "http://"+proxy.Addr, "", Options{})
 	ctx := context.Background()
 
-	before := proxy.fromServer.Load()
+	before := proxy.Down()
 	r, err := s.Open(ctx, LinkKey("big/video.mp4"))
 	if err != nil {
 		t.Fatal(err)
@@ -50,7 +52,7 @@ func TestHeaderReadFetchesOnlyTheHeader(t *testing.T) {
 	s.Close()
 
 	// 6 reads of 4 KiB and 512 bytes, plus one HEAD and HTTP headers.
-	sent := proxy.fromServer.Load() - before
+	sent := proxy.Down() - before
 	if sent < 5*4096 || sent > 64<<10 {
 		t.Fatalf("server sent %d bytes for 25 KiB of reads of a %d-byte object", sent, size)
 	}

@@ -12,6 +12,8 @@ import (
 
 	"github.com/minio/minio-go/v7"
 	"github.com/minio/minio-go/v7/pkg/credentials"
+
+	"github.com/dlfs/dlfs/internal/s3test"
 )
 
 const (
@@ -27,40 +29,11 @@ type testServer struct {
 	client   *minio.Client
 }
 
-// versitygwBinary finds versitygw on PATH or in GOPATH/bin. Without it the
-// test skips, or fails when CI is set.
-func versitygwBinary(t testing.TB) string {
-	t.Helper()
-	if p, err := exec.LookPath("versitygw"); err == nil {
-		return p
-	}
-	if out, err := exec.Command("go", "env", "GOPATH").Output(); err == nil {
-		p := filepath.Join(string(trimNewline(out)), "bin", "versitygw")
-		if _, err := os.Stat(p); err == nil {
-			return p
-		}
-	}
-	msg := "versitygw not found on PATH or in $(go env GOPATH)/bin; install it with " +
-		"go install github.com/versity/versitygw/cmd/versitygw@v1.8.0"
-	if os.Getenv("CI") != "" {
-		t.Fatal(msg)
-	}
-	t.Skip(msg)
-	return ""
-}
-
-func trimNewline(b []byte) []byte {
-	for len(b) > 0 && (b[len(b)-1] == '\n' || b[len(b)-1] == '\r') {
-		b = b[:len(b)-1]
-	}
-	return b
-}
-
 // startServer starts versitygw on a free port over t.TempDir(), waits
 // until it answers and creates testBucket. The process ends with the test.
 func startServer(t testing.TB) *testServer {
 	t.Helper()
-	bin := versitygwBinary(t)
+	bin := s3test.Versitygw(t)
 	root := t.TempDir()
 	addr := freeAddr(t)
 
